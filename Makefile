@@ -1,0 +1,55 @@
+# Two commands set up and check everything on a fresh Debian machine:
+#   make book   - create .venv from requirements.txt (first use) and build the HTML book
+#   make test   - everything in `make book`, then every test, browser tests included
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+# The static book embeds precomputed explorers; see mlp_core/widgets.py.
+export MLP_CORE_WIDGETS := precomputed
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test lab bench browser-deps clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24" setuptools wheel
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --nitpick --warningiserror --keep-going
+
+browser-deps: $(BROWSER_STAMP)
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	command -v chromium >/dev/null || { \
+	  SUDO=$$(command -v sudo || true); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: book browser-deps
+	$(BIN)/python -m pytest
+
+# Everything JupyterLab reads or writes stays in .jupyter/ of this repository;
+# .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext).
+LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime \
+  JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/.jupyter/workspaces \
+  JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/user-settings \
+  IPYTHONDIR=$(CURDIR)/.jupyter/ipython MPLCONFIGDIR=$(CURDIR)/.jupyter/matplotlib \
+  MLP_CORE_WIDGETS=live
+
+lab: $(STAMP)
+	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/book --allow-root --no-browser
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf _build

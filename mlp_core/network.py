@@ -1,0 +1,328 @@
+"""The chapter's network: forward pass, backpropagation and SGD (sections 2 and 3)."""
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from mlp_core.activations import ACTIVATIONS, softmax
+from mlp_core.losses import cross_entropy, cross_entropy_from_logits
+from mlp_core.validation import (
+    as_generator,
+    check_inputs,
+    check_int,
+    check_layer_sizes,
+    check_positive_finite,
+    check_targets,
+)
+
+
+class TrainingDiverged(ArithmeticError):
+    """Raised by :meth:`NeuralNetworkFromScratch.fit` when the loss blows up.
+
+    A run diverges when an epoch's mean loss is NaN or inf, exceeds
+    ``DIVERGENCE_FACTOR * log(n_classes)`` (10 times the loss of a network
+    that guesses uniformly), or a parameter stops being finite.
+
+    Attributes
+    ----------
+    epoch : int
+        Zero-based epoch in which the run diverged.
+    lr : float
+        Learning rate of the run.
+    loss : float
+        The offending epoch's mean loss.
+    losses : list of float
+        Mean losses of the epochs completed before ``epoch``.
+    """
+
+    def __init__(self, epoch, lr, loss, losses):
+        self.epoch = epoch
+        self.lr = lr
+        self.loss = loss
+        self.losses = list(losses)
+        super().__init__(
+            f"training diverged in epoch {epoch}: the mean loss reached {loss:.3g} with "
+            f"lr={lr:g}. Try a smaller learning rate such as lr={lr / 10:g}. "
+            f"The parameters were restored to their values before epoch {epoch}; "
+            f"the {len(self.losses)} losses recorded so far are in `.losses`."
+        )
+
+
+#: A loss above this multiple of log(n_classes) counts as divergence.
+DIVERGENCE_FACTOR = 10
+
+
+class NeuralNetworkFromScratch:
+    """Fully connected network trained with mini-batch SGD and backpropagation.
+
+    Hidden layers use ReLU (or sigmoid); the output layer is softmax, and the
+    loss is the mean cross-entropy. Rows are samples: ``Z = A @ W + b``.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_features, hidden_1, ..., n_classes]``, at least two entries.
+    lr : float, default 0.01
+        SGD learning rate, finite and > 0.
+    rng : numpy.random.Generator or int or None
+        Source of every random draw (initial weights, then one permutation
+        per epoch, in the source chapter's order). ``None`` means seed 0.
+    activation : {'relu', 'sigmoid'}, default 'relu'
+        Hidden-layer non-linearity.
+    dtype : {float64, float32}, default float64
+        Floating type of parameters and computations.
+
+    Attributes
+    ----------
+    params : list of dict
+        ``params[l] = {'W': (n_in, n_out), 'b': (n_out,)}``, He-initialised:
+        ``W ~ N(0, 2 / n_in)``, ``b = 0``.
+    history : dict
+        Per-epoch records of the last :meth:`fit`: ``'loss'``, and when
+        requested ``'grad_norms'`` (n_epochs, n_layers), ``'train_accuracy'``
+        and ``'test_accuracy'``.
+
+    Notes
+    -----
+    Book sections 2 (forward pass) and 3 (backpropagation).
+    """
+
+    def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64):
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.lr = check_positive_finite("lr", lr)
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
+            )
+        self.activation = activation
+        self._hidden, self._hidden_grad = ACTIVATIONS[activation]
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(f"`dtype` must be numpy.float32 or numpy.float64, got {dtype!r}")
+        self.dtype = np.dtype(dtype)
+        self.rng = as_generator(rng)
+        self.params = self._init_params(self.layer_sizes)
+        self.history = {}
+
+    def _init_params(self, sizes):
+        # He initialisation: Var(W) = 2 / fan_in keeps the variance of ReLU
+        # activations constant from layer to layer (He et al., 2015).
+        params = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            W = self.rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)).astype(self.dtype)
+            b = np.zeros(n_out, dtype=self.dtype)
+            params.append({"W": W, "b": b})
+        return params
+
+    # -- the math of the chapter --------------------------------------------
+
+    def forward(self, X):
+        """Forward pass, keeping what backpropagation needs.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_features)
+
+        Returns
+        -------
+        cache : list of dict
+            ``cache[l] = {'z': Z_l, 'a': A_l}``, each ``(n_samples, n_out_l)``;
+            the last ``'a'`` holds the softmax probabilities.
+
+        Notes
+        -----
+        ``Z_l = A_{l-1} W_l + b_l``, ``A_l = sigma(Z_l)``, with ``A_0 = X`` and
+        softmax in place of ``sigma`` at the output layer. Book section 2.
+        """
+        cache = []
+        A = X
+        for layer in self.params[:-1]:
+            Z = A @ layer["W"] + layer["b"]
+            A = self._hidden(Z)
+            cache.append({"z": Z, "a": A})
+        output = self.params[-1]
+        Z = A @ output["W"] + output["b"]
+        cache.append({"z": Z, "a": softmax(Z)})
+        return cache
+
+    def loss(self, y_pred, y_true_onehot):
+        """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
+        return cross_entropy(y_pred, y_true_onehot)
+
+    def backward(self, X, cache, y_onehot):
+        """Backpropagation: gradients of the mean loss for every layer.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_features)
+        cache : list of dict
+            Output of :meth:`forward` on ``X``.
+        y_onehot : ndarray, shape (n_samples, n_classes)
+
+        Returns
+        -------
+        grads : list of dict
+            ``grads[l] = {'dW': (n_in, n_out), 'db': (n_out,)}``, batch means.
+
+        Notes
+        -----
+        With ``delta_l = dL_i / dZ_l`` stacked over samples (book section 3)::
+
+            delta_L     = softmax(Z_L) - Y
+            dL/dW_l     = A_{l-1}^T delta_l / n
+            dL/db_l     = sum_rows(delta_l) / n
+            delta_{l-1} = (delta_l W_l^T) * sigma'(Z_{l-1})
+        """
+        n = len(X)
+        grads = [None] * len(self.params)
+        delta = cache[-1]["a"] - y_onehot
+        for l in range(len(self.params) - 1, -1, -1):
+            A_prev = cache[l - 1]["a"] if l > 0 else X
+            grads[l] = {"dW": A_prev.T @ delta / n, "db": delta.sum(axis=0) / n}
+            if l > 0:
+                delta = (delta @ self.params[l]["W"].T) * self._hidden_grad(cache[l - 1]["z"])
+        return grads
+
+    def update(self, grads):
+        """One SGD step, in place: ``W -= lr * dW`` and ``b -= lr * db``."""
+        for layer, grad in zip(self.params, grads):
+            layer["W"] -= self.lr * grad["dW"]
+            layer["b"] -= self.lr * grad["db"]
+
+    # -- training and prediction ---------------------------------------------
+
+    def fit(
+        self,
+        X,
+        y_onehot,
+        n_epochs=200,
+        batch_size=64,
+        *,
+        record_grad_norms=False,
+        eval_data=None,
+        on_epoch_end=None,
+        blas_threads=1,
+    ):
+        """Train with mini-batch SGD.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_features)
+        y_onehot : ndarray, shape (n_samples, n_classes) or (n_samples,)
+            One-hot rows or integer class labels.
+        n_epochs : int, default 200
+            Passes over the data, ``>= 0``.
+        batch_size : int, default 64
+            Samples per SGD step, ``>= 1``; the last batch may be smaller.
+        record_grad_norms : bool, default False
+            Record each layer's ``||dW_l||_F``, averaged over the epoch's
+            steps, in ``history['grad_norms']``.
+        eval_data : tuple (X_test, y_test), optional
+            If given, record train and held-out accuracy after every epoch
+            in ``history['train_accuracy']`` and ``history['test_accuracy']``.
+        on_epoch_end : callable, optional
+            Called as ``on_epoch_end(epoch, loss)`` after every epoch.
+        blas_threads : int or None, default 1
+            BLAS threads during training; the products here are so small
+            that extra threads cost more than they give. ``None`` leaves
+            the BLAS as it is.
+
+        Returns
+        -------
+        losses : list of float
+            Mean training cross-entropy of each epoch (sample-weighted over
+            its batches, computed from logits).
+
+        Raises
+        ------
+        TrainingDiverged
+            If an epoch's loss is NaN, inf or above ``10 * log(n_classes)``,
+            or a parameter stops being finite. The parameters are restored
+            to their values before the failing epoch.
+        """
+        X = check_inputs(X, self.layer_sizes[0], self.dtype)
+        Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
+        n_epochs = check_int("n_epochs", n_epochs, 0)
+        batch_size = check_int("batch_size", batch_size, 1)
+        if eval_data is not None:
+            if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
+                raise TypeError(f"`eval_data` must be a tuple (X_test, y_test), got {eval_data!r}")
+            X_test = check_inputs(eval_data[0], self.layer_sizes[0], self.dtype, "eval_data[0]")
+            y_test = check_targets(eval_data[1], len(X_test), self.layer_sizes[-1], self.dtype,
+                                   "eval_data[1]").argmax(axis=1)
+            y_train = Y.argmax(axis=1)
+
+        self.history = {"loss": []}
+        if record_grad_norms:
+            self.history["grad_norms"] = []
+        if eval_data is not None:
+            self.history["train_accuracy"] = []
+            self.history["test_accuracy"] = []
+
+        limits = threadpool_limits(blas_threads, user_api="blas") if blas_threads else None
+        try:
+            self._run_epochs(X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end,
+                             (X_test, y_test, y_train) if eval_data is not None else None)
+        finally:
+            if limits is not None:
+                limits.restore_original_limits()
+            if record_grad_norms:
+                self.history["grad_norms"] = np.array(self.history["grad_norms"]).reshape(
+                    -1, len(self.params))
+        return list(self.history["loss"])
+
+    def _run_epochs(self, X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end, evaluation):
+        n = len(X)
+        losses = self.history["loss"]
+        loss_ceiling = DIVERGENCE_FACTOR * np.log(self.layer_sizes[-1])
+        for epoch in range(n_epochs):
+            snapshot = [{"W": p["W"].copy(), "b": p["b"].copy()} for p in self.params]
+            # One shuffled copy per epoch; slicing it is cheaper than fancy
+            # indexing every batch, and visits the same rows.
+            order = self.rng.permutation(n)
+            X_shuffled, Y_shuffled = X[order], Y[order]
+            loss_sum = 0.0
+            norm_sums = np.zeros(len(self.params))
+            n_steps = 0
+            for start in range(0, n, batch_size):
+                Xb = X_shuffled[start:start + batch_size]
+                Yb = Y_shuffled[start:start + batch_size]
+                cache = self.forward(Xb)
+                loss_sum += cross_entropy_from_logits(cache[-1]["z"], Yb) * len(Xb)
+                grads = self.backward(Xb, cache, Yb)
+                self.update(grads)
+                if record_grad_norms:
+                    norm_sums += [np.linalg.norm(g["dW"]) for g in grads]
+                n_steps += 1
+            epoch_loss = loss_sum / n
+            if not (epoch_loss <= loss_ceiling and self._params_finite()):
+                self.params = snapshot
+                raise TrainingDiverged(epoch, self.lr, epoch_loss, losses)
+            losses.append(epoch_loss)
+            if record_grad_norms:
+                self.history["grad_norms"].append(norm_sums / n_steps)
+            if evaluation is not None:
+                X_test, y_test, y_train = evaluation
+                self.history["train_accuracy"].append(self._accuracy(X, y_train))
+                self.history["test_accuracy"].append(self._accuracy(X_test, y_test))
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, epoch_loss)
+
+    def _params_finite(self):
+        return all(np.isfinite(p["W"]).all() and np.isfinite(p["b"]).all() for p in self.params)
+
+    def _accuracy(self, X, labels):
+        return float(np.mean(self.forward(X)[-1]["z"].argmax(axis=1) == labels))
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes)."""
+        X = check_inputs(X, self.layer_sizes[0], self.dtype)
+        return self.forward(X)[-1]["a"]
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,)."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    def score(self, X, y):
+        """Accuracy on ``X`` against labels or one-hot rows ``y``."""
+        X = check_inputs(X, self.layer_sizes[0], self.dtype)
+        Y = check_targets(y, len(X), self.layer_sizes[-1], self.dtype)
+        return self._accuracy(X, Y.argmax(axis=1))

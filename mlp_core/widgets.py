@@ -1,0 +1,389 @@
+"""Explorers for the learning rate and hidden sizes (sections 2-4).
+
+Each explorer exists in two modes that share controls and figures:
+
+``'live'``
+    Every released control retrains in the running kernel, with a progress
+    bar. This is what JupyterLab shows.
+``'precomputed'``
+    Every combination of the controls' options is trained once when the
+    cell runs and rendered to a PNG; the controls are linked in the browser
+    (``jslink``) to ``Stack`` widgets holding those images. The built HTML
+    book, which has no kernel, keeps working: moving a control shows the
+    stored run for exactly that combination.
+
+``mode='auto'`` picks ``'precomputed'`` when the environment variable
+``MLP_CORE_WIDGETS`` is ``precomputed`` (``make book`` and ``make test``
+set it) and ``'live'`` otherwise.
+
+This module wires training (:mod:`mlp_core.experiments`) to figures
+(:mod:`mlp_core.plotting`); it holds no math of its own.
+"""
+
+import html
+import os
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from mlp_core import plotting
+from mlp_core.experiments import train_digits, train_xor, xor_solved
+
+MODE_VARIABLE = "MLP_CORE_WIDGETS"
+MODES = ("auto", "live", "precomputed")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of an explorer: a keyword of the experiment and its options."""
+
+    name: str
+    label: str
+    options: tuple
+    default: object
+    kind: str = "slider"  # 'slider' or 'toggle'
+
+    def make_widget(self):
+        labelled = [(format_value(v), v) for v in self.options]
+        common = dict(options=labelled, value=self.default, description=self.label,
+                      style={"description_width": "initial"})
+        if self.kind == "toggle":
+            return widgets.ToggleButtons(**common)
+        return widgets.SelectionSlider(continuous_update=False, **common)
+
+
+def format_value(value):
+    """Label of an option: ``0.01``, ``128`` or ``'relu'``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def resolve_mode(mode):
+    """``'live'`` or ``'precomputed'`` from ``mode`` and ``MLP_CORE_WIDGETS``."""
+    if mode not in MODES:
+        raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
+    if mode == "auto":
+        return "precomputed" if os.environ.get(MODE_VARIABLE) == "precomputed" else "live"
+    return mode
+
+
+def combination_class(settings):
+    """CSS class naming one combination, e.g. ``mlp-run--lr-0.5--hidden-8``."""
+    parts = (f"{name}-{format_value(value)}" for name, value in settings.items())
+    return "mlp-run--" + "--".join(parts)
+
+
+def call_line(function, settings):
+    """The one line of mlp_core code that reproduces ``settings``."""
+    arguments = ", ".join(f"{name}={value!r}" for name, value in settings.items())
+    return f"{function}({arguments})"
+
+
+def _panel_html(summary, code):
+    return (f"<div class='mlp-summary'>{summary}</div>"
+            f"<div>Reproduce: <code class='mlp-code'>{html.escape(code)}</code></div>")
+
+
+def _header(text):
+    return widgets.HTML(f"<div class='mlp-header'>{text}</div>")
+
+
+# -- the two modes -----------------------------------------------------------------
+
+
+def build_precomputed(title, controls, render):
+    """An explorer whose every combination is rendered now and switched in the browser.
+
+    Parameters
+    ----------
+    title : str
+    controls : list of Control
+        Outermost first; the product of their options is the grid.
+    render : callable
+        ``render(settings) -> (png_bytes, summary_html, code_line)``.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    control_widgets = [control.make_widget() for control in controls]
+
+    def stack(level, settings):
+        if level == len(controls):
+            png, summary, code = render(settings)
+            image = widgets.Image(value=png, format="png")
+            image.add_class("mlp-figure")
+            leaf = widgets.VBox([image, widgets.HTML(_panel_html(summary, code))])
+            leaf.add_class("mlp-run")
+            leaf.add_class(combination_class(settings))
+            return leaf
+        control, widget = controls[level], control_widgets[level]
+        children = [stack(level + 1, {**settings, control.name: value}) for value in control.options]
+        node = widgets.Stack(children, selected_index=control.options.index(control.default))
+        widgets.jslink((widget, "index"), (node, "selected_index"))
+        return node
+
+    grid = stack(0, {})
+    n_runs = int(np.prod([len(c.options) for c in controls]))
+    header = _header(
+        f"<b>{title}</b> <span class='mlp-mode'>Precomputed: these {n_runs} runs were trained "
+        "with mlp_core when this page was built, so the controls work without a kernel. "
+        "Open the notebook in JupyterLab to retrain live with more settings.</span>")
+    explorer = widgets.VBox([header, widgets.HBox(control_widgets,
+                                                  layout={"flex_flow": "row wrap"}), grid])
+    explorer.add_class("mlp-explorer")
+    explorer.add_class("mlp-precomputed")
+    return explorer
+
+
+def build_live(title, controls, render):
+    """An explorer that retrains in the kernel whenever a control is released.
+
+    Parameters
+    ----------
+    title : str
+    controls : list of Control
+    render : callable
+        ``render(settings, on_epoch_end) -> (png_bytes, summary_html, code_line)``.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Its ``update()`` attribute retrains with the current settings.
+    """
+    control_widgets = [control.make_widget() for control in controls]
+    progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
+                                   layout={"width": "50%"})
+    status = widgets.HTML()
+    image = widgets.Image(format="png")
+    panel = widgets.HTML()
+
+    def on_epoch_end(epoch, loss):
+        progress.value = epoch + 1
+
+    def update(change=None):
+        settings = {c.name: w.value for c, w in zip(controls, control_widgets)}
+        progress.value = 0
+        progress.max = max(int(settings.get("n_epochs", 200)), 1)
+        status.value = "training…"
+        try:
+            png, summary, code = render(settings, on_epoch_end)
+        except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
+            status.value = f"<b>Could not train with these settings:</b> {html.escape(str(error))}"
+            return
+        image.value = png
+        panel.value = _panel_html(summary, code)
+        status.value = "done"
+
+    for widget in control_widgets:
+        widget.observe(update, names="value")
+    header = _header(f"<b>{title}</b> <span class='mlp-mode'>Live: every released control "
+                     "retrains with mlp_core in this kernel.</span>")
+    explorer = widgets.VBox([header, widgets.HBox(control_widgets, layout={"flex_flow": "row wrap"}),
+                             widgets.HBox([progress, status]), image, panel])
+    explorer.add_class("mlp-explorer")
+    explorer.add_class("mlp-live")
+    explorer.controls = dict(zip((c.name for c in controls), control_widgets))
+    explorer.image = image
+    explorer.status = status
+    explorer.panel = panel
+    explorer.update = update
+    update()
+    return explorer
+
+
+def _build(mode, title, controls_by_mode, render):
+    mode = resolve_mode(mode)
+    if mode == "precomputed":
+        return build_precomputed(title, controls_by_mode["precomputed"],
+                                 lambda settings: render(settings, None))
+    return build_live(title, controls_by_mode["live"], render)
+
+
+def _diverged_text(run):
+    if run.diverged is None:
+        return ""
+    return (f"<b>Diverged</b> in epoch {run.diverged.epoch}: the loss became NaN or inf. "
+            f"Try a smaller learning rate, e.g. lr={run.diverged.lr / 10:g}. ")
+
+
+def _diverged_axes(ax, run):
+    ax.text(0.5, 0.5, f"diverged in epoch {run.diverged.epoch}\ntry a smaller lr",
+            transform=ax.transAxes, ha="center", va="center", fontsize=12,
+            color=plotting.OKABE_ITO["vermillion"])
+
+
+# -- section 2: XOR ----------------------------------------------------------------
+
+XOR_CONTROLS = {
+    "precomputed": [
+        Control("hidden", "hidden width", (2, 4, 8, 16), 4),
+        Control("lr", "learning rate", (0.01, 0.05, 0.2, 0.5, 2.0, 10.0, 50.0), 0.5),
+    ],
+    "live": [
+        Control("hidden", "hidden width", (2, 3, 4, 6, 8, 16, 32, 64), 4),
+        Control("lr", "learning rate", (0.003, 0.01, 0.03, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0), 0.5),
+        Control("seed", "seed", tuple(range(10)), 0),
+    ],
+}
+
+
+def render_xor(settings, on_epoch_end=None):
+    """Figure, summary and code line of one XOR run."""
+    run = train_xor(**settings, on_epoch_end=on_epoch_end)
+    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    loss_ax, boundary_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    if run.losses:
+        plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
+    else:
+        _diverged_axes(loss_ax, run)
+    from mlp_core.data import xor_data
+    X, y = xor_data()
+    plotting.plot_decision_boundary(run.network, X, y, ax=boundary_ax, resolution=80,
+                                    title="decision boundary")
+    correct = int((run.network.predict(X) == y).sum())
+    summary = _diverged_text(run) + (
+        f"{correct}/4 points correct ({'solved' if xor_solved(run) else 'not solved'}); "
+        f"final loss {run.losses[-1]:.3g}; trained in {run.seconds:.2f} s"
+        if run.losses else "")
+    return plotting.figure_to_png(fig), summary, call_line("train_xor", settings)
+
+
+def explore_xor(mode="auto"):
+    """Hidden width and learning rate of the XOR network (section 2)."""
+    return _build(mode, "XOR explorer", XOR_CONTROLS, render_xor)
+
+
+# -- section 3: digits ---------------------------------------------------------------
+
+DIGITS_EPOCHS_PRECOMPUTED = 30
+
+DIGITS_CONTROLS = {
+    "precomputed": [
+        Control("activation", "hidden activation", ("relu", "sigmoid"), "relu", kind="toggle"),
+        Control("hidden_1", "hidden 1", (32, 128), 128),
+        Control("hidden_2", "hidden 2", (16, 64), 64),
+        Control("lr", "learning rate", (0.001, 0.01, 0.1, 1.0, 10.0), 0.01),
+    ],
+    "live": [
+        Control("activation", "hidden activation", ("relu", "sigmoid"), "relu", kind="toggle"),
+        Control("hidden_1", "hidden 1", (8, 16, 32, 64, 128, 256), 128),
+        Control("hidden_2", "hidden 2", (8, 16, 32, 64, 128, 256), 64),
+        Control("lr", "learning rate", (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
+                0.01),
+        Control("n_epochs", "epochs", (5, 10, 20, 50, 100), 20),
+    ],
+}
+
+
+def _digits_call(settings):
+    arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
+                 "activation": settings["activation"],
+                 "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS_PRECOMPUTED)}
+    return arguments
+
+
+def render_digits(settings, on_epoch_end=None):
+    """Figure, summary and code line of one digits run."""
+    arguments = _digits_call(settings)
+    run = train_digits(**arguments, on_epoch_end=on_epoch_end)
+    fig = Figure(figsize=(10, 2.9), layout="constrained")
+    loss_ax, accuracy_ax, norms_ax = fig.subplots(1, 3)
+    if run.losses:
+        plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
+        plotting.plot_accuracy(run.history, ax=accuracy_ax, title="accuracy")
+        plotting.plot_grad_norms(run.history["grad_norms"], ax=norms_ax, title="gradient norms")
+        summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, held-out "
+                   f"{run.history['test_accuracy'][-1]:.3f} after {len(run.losses)} epochs; "
+                   f"trained in {run.seconds:.2f} s")
+    else:
+        for ax in (loss_ax, accuracy_ax, norms_ax):
+            _diverged_axes(ax, run)
+        summary = ""
+    return (plotting.figure_to_png(fig), _diverged_text(run) + summary,
+            call_line("train_digits", arguments))
+
+
+def explore_digits(mode="auto"):
+    """Learning rate, hidden sizes, activation and epochs on digits (section 3)."""
+    return _build(mode, "Digits explorer", DIGITS_CONTROLS, render_digits)
+
+
+# -- section 4: learning rates ---------------------------------------------------------
+
+LR_EPOCHS = 30
+LR_CONTROLS = {
+    "precomputed": [Control("lr", "learning rate",
+                            (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), 0.01)],
+}
+LR_CONTROLS["live"] = LR_CONTROLS["precomputed"]
+
+
+class LearningRateSweep:
+    """Digits runs of the chapter's network at several learning rates, trained on demand."""
+
+    def __init__(self, n_epochs=LR_EPOCHS):
+        self.n_epochs = n_epochs
+        self.runs = {}
+
+    def run(self, lr, on_epoch_end=None):
+        if lr not in self.runs:
+            self.runs[lr] = train_digits(lr=lr, n_epochs=self.n_epochs, on_epoch_end=on_epoch_end)
+        return self.runs[lr]
+
+    def render(self, settings, on_epoch_end=None):
+        """Every run so far in grey, the selected one highlighted."""
+        lr = settings["lr"]
+        selected = self.run(lr, on_epoch_end)
+        fig = Figure(figsize=(7, 3.2), layout="constrained")
+        ax = fig.subplots()
+        for other_lr, other in sorted(self.runs.items()):
+            if other_lr != lr and other.losses:
+                ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.75", lw=1)
+        if selected.losses:
+            plotting.plot_losses(selected.losses, ax=ax, log_scale=True)
+            ax.lines[-1].set_color(plotting.OKABE_ITO["blue"])
+            ax.lines[-1].set_linewidth(3)
+        ax.set_yscale("log")
+        ax.set_xlim(1, self.n_epochs)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("mean cross-entropy")
+        ax.set_title(f"lr = {lr:g} (grey: the other learning rates)")
+        if selected.diverged is not None:
+            _diverged_axes(ax, selected)
+            summary = _diverged_text(selected)
+        else:
+            summary = (f"final loss {selected.losses[-1]:.3g}, held-out accuracy "
+                       f"{selected.history['test_accuracy'][-1]:.3f} after {self.n_epochs} epochs")
+        code = call_line("train_digits", {"lr": lr, "n_epochs": self.n_epochs})
+        return plotting.figure_to_png(fig), summary, code
+
+
+def explore_learning_rate(mode="auto"):
+    """The chapter's digits network over learning rates from too small to diverging (section 4)."""
+    sweep = LearningRateSweep()
+    if resolve_mode(mode) == "precomputed":
+        for lr in LR_CONTROLS["precomputed"][0].options:
+            sweep.run(lr)
+    return _build(mode, "Learning-rate explorer", LR_CONTROLS, sweep.render)
+
+
+def precomputed_grid(explorer):
+    """``{combination_class: png_bytes}`` of a precomputed explorer, for tests."""
+    grid = {}
+    pending = [explorer]
+    while pending:
+        widget = pending.pop()
+        classes = getattr(widget, "_dom_classes", ())
+        if "mlp-run" in classes:
+            key = next(c for c in classes if c.startswith("mlp-run--"))
+            grid[key] = widget.children[0].value
+        pending.extend(getattr(widget, "children", ()))
+    return grid
+
+
+__all__ = ["explore_xor", "explore_digits", "explore_learning_rate", "build_live",
+           "build_precomputed", "Control", "precomputed_grid"]
