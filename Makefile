@@ -42,11 +42,12 @@ test: book browser-deps
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime \
   JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/.jupyter/workspaces \
   JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/user-settings \
+  JUPYTER_DATA_DIR=$(CURDIR)/.jupyter/data npm_config_cache=$(CURDIR)/.jupyter/npm \
   IPYTHONDIR=$(CURDIR)/.jupyter/ipython MPLCONFIGDIR=$(CURDIR)/.jupyter/matplotlib \
   MLP_CORE_WIDGETS=live
 
 lab: $(STAMP)
-	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/book --allow-root --no-browser
+	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/book --allow-root --no-browser $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

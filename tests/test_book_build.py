@@ -1,0 +1,102 @@
+"""The built HTML book, and proof that the build fails loudly.
+
+`make book` builds with `--nitpick --warningiserror --keep-going`,
+`nb_execution_raise_on_error` and `execute.stderr_output: error`; the
+negative controls below build tiny books with the same configuration and
+one defect each, and check that the build command exits non-zero.
+"""
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from book_paths import BUILD_FLAGS, ROOT, SECTIONS
+
+PAGE_BUDGET_BYTES = 2_000_000
+PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
+JUPYTER_BOOK = str(ROOT / ".venv" / "bin" / "jupyter-book")
+
+
+def soup_of(path):
+    return BeautifulSoup(path.read_text(), "html.parser")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_error_output(built_html, page):
+    path = built_html / page
+    soup = soup_of(path)
+    article = soup.find("article") or soup
+    text = article.get_text()
+    assert "Traceback" not in text
+    assert "Error" not in " ".join(el.get_text() for el in article.select(".output"))
+    assert not article.select(".output.stderr, .output.traceback, .output.error")
+    assert path.stat().st_size < PAGE_BUDGET_BYTES, f"{page} is {path.stat().st_size} bytes"
+
+
+@pytest.mark.parametrize("page", [f"book/{p.stem}.html" for p in SECTIONS])
+def test_section_has_figures_math_and_exercises(built_html, page):
+    soup = soup_of(built_html / page)
+    figures = soup.select("figure")
+    assert figures, f"{page} has no figure"
+    for figure in figures:
+        image = figure.find("img")
+        assert image is not None, f"a figure in {page} has no image: {figure.get_text()[:80]}"
+        assert len(image.get("alt", "")) > 20, f"a figure in {page} lacks alt text: {image}"
+        assert figure.find("figcaption"), f"a figure in {page} lacks a caption"
+        assert figure.get("id", "").startswith("fig-"), f"a figure in {page} lacks a name"
+    assert soup.select(".math"), f"{page} has no math"
+    assert soup.select(".exercise"), f"{page} has no exercise"
+    assert soup.select(".solution"), f"{page} has no solution"
+
+
+def test_config_always_reexecutes_and_fails_on_errors():
+    """Stale outputs and swallowed errors are prevented by the configuration."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    # The cache cannot see edits in mlp_core, so only `force` keeps outputs fresh.
+    assert config["execute"]["execute_notebooks"] == "force"
+    assert config["execute"]["stderr_output"] == "error"
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+
+
+FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+DEFECTS = {
+    "none": "```{code-cell} ipython3\nprint(1 + 1)\n```\n",
+    "raising cell": "```{code-cell} ipython3\nraise ValueError('broken cell')\n```\n",
+    "warning on stderr": "```{code-cell} ipython3\nimport warnings\nwarnings.warn('stale')\n```\n",
+    "broken cross-reference": "See {numref}`fig-that-does-not-exist`.\n",
+}
+
+
+def build_tiny_book(tmp_path, body):
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "book").mkdir()
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                       "  - file: book/page\n")
+    (tmp_path / "book" / "intro.md").write_text("# Tiny book\n\nA page for build tests.\n")
+    (tmp_path / "book" / "page.md").write_text(FRONT_MATTER + "\n# Page\n\n" + body)
+    return subprocess.run([JUPYTER_BOOK, "build", str(tmp_path), *BUILD_FLAGS],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("defect", DEFECTS)
+def test_build_command_fails_on_each_defect(tmp_path, defect):
+    result = build_tiny_book(tmp_path, DEFECTS[defect])
+    if defect == "none":
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    else:
+        assert result.returncode != 0, f"the build ignored a {defect}"

@@ -1,0 +1,85 @@
+"""The explorers: precomputed grids and a fuzzed live widget in a real kernel."""
+
+import hashlib
+import html
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from mlp_core import widgets
+
+PRECOMPUTED = {"xor": widgets.explore_xor, "learning_rate": widgets.explore_learning_rate}
+
+
+@pytest.mark.parametrize("name", PRECOMPUTED)
+def test_precomputed_grid_is_complete_and_identical_between_builds(name):
+    first = widgets.precomputed_grid(PRECOMPUTED[name]("precomputed"))
+    second = widgets.precomputed_grid(PRECOMPUTED[name]("precomputed"))
+    assert first == second
+    controls = {"xor": widgets.XOR_CONTROLS, "learning_rate": widgets.LR_CONTROLS}[name]
+    expected = 1
+    for control in controls["precomputed"]:
+        expected *= len(control.options)
+    assert len(first) == expected
+    # Different settings give different pictures (not one image repeated).
+    assert len(set(first.values())) == expected
+
+
+def test_mode_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(widgets.MODE_VARIABLE, "precomputed")
+    assert widgets.resolve_mode("auto") == "precomputed"
+    monkeypatch.delenv(widgets.MODE_VARIABLE)
+    assert widgets.resolve_mode("auto") == "live"
+    with pytest.raises(ValueError, match="`mode` must be one of"):
+        widgets.resolve_mode("static")
+
+
+FUZZ_CELL = """
+import numpy as np
+rng = np.random.default_rng({seed})
+names = list(explorer.controls)
+settings = {{}}
+for step in range(50):
+    name = names[rng.integers(len(names))]
+    options = explorer.controls[name].options
+    # Extremes first and last, random positions in between.
+    position = [0, len(options) - 1][step % 2] if step < 10 else rng.integers(len(options))
+    explorer.controls[name].index = int(position)
+last_settings = {{name: w.value for name, w in explorer.controls.items()}}
+"""
+
+CHECK_CELL = """
+import hashlib, json
+print(json.dumps({"status": explorer.status.value, "panel": explorer.panel.value,
+                  "image_sha256": hashlib.sha256(explorer.image.value).hexdigest(),
+                  "settings": last_settings}))
+"""
+
+RENDERERS = {"explore_xor": widgets.render_xor, "explore_digits": widgets.render_digits}
+
+
+@pytest.mark.parametrize("factory, seed", [("explore_xor", 1), ("explore_digits", 2)])
+def test_live_explorer_survives_fifty_random_changes(factory, seed):
+    """Fifty control changes in a real kernel: no error output, the kernel lives,
+    and the widget shows the figure and code line of the last setting."""
+    cells = [
+        nbformat.v4.new_code_cell(f"from mlp_core.widgets import {factory}\n"
+                                  f"explorer = {factory}('live')"),
+        nbformat.v4.new_code_cell(FUZZ_CELL.format(seed=seed)),
+        nbformat.v4.new_code_cell(CHECK_CELL),
+        nbformat.v4.new_code_cell("print('kernel alive')"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, timeout=900, kernel_name="python3").execute()
+    for cell in notebook.cells:
+        for output in cell.outputs:
+            assert output.output_type != "error", output
+            assert output.get("name") != "stderr", output["text"]
+    state = json.loads(notebook.cells[2].outputs[0]["text"])
+    assert state["status"] == "done", state["status"]
+    png, _, code = RENDERERS[factory](state["settings"])
+    assert code in html.unescape(state["panel"])
+    assert hashlib.sha256(png).hexdigest() == state["image_sha256"]
+    assert notebook.cells[3].outputs[0]["text"] == "kernel alive\n"
