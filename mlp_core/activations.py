@@ -32,7 +32,7 @@ def relu_grad(z):
     convention of most frameworks (any value in ``[0, 1]`` is a valid
     subgradient). Book section 1.
     """
-    return (z > 0).astype(np.result_type(z, np.float32))
+    return (np.asarray(z) > 0).astype(np.result_type(z, np.float32))
 
 
 def sigmoid(z):
@@ -40,13 +40,15 @@ def sigmoid(z):
 
     Notes
     -----
-    Writing it as ``exp(-log(1 + exp(-z)))`` via ``np.logaddexp(0, -z)``
-    never overflows: the source chapter's ``np.where`` version evaluates
-    ``exp(z)`` on both branches and warns for ``|z|`` above about 710.
-    Limits are exact: ``sigmoid(-1000) == 0.0`` and ``sigmoid(1000) == 1.0``.
+    With ``e = exp(-|z|)``, which never overflows, ``sigmoid(z)`` is
+    ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``. The
+    source chapter's ``np.where`` version evaluates ``exp(z)`` on both
+    branches and warns for ``|z|`` above about 710. Limits are exact:
+    ``sigmoid(-1000) == 0.0`` and ``sigmoid(1000) == 1.0``.
     """
     z = np.asarray(z)
-    return np.exp(-np.logaddexp(0, -z))
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1, e) / (1 + e)
 
 
 def sigmoid_grad(z):
@@ -73,7 +75,10 @@ def softmax(Z):
     Subtracting each row's maximum leaves the result unchanged and keeps
     every exponent ``<= 0``, so nothing overflows.
     """
-    Z_shifted = Z - Z.max(axis=1, keepdims=True)
+    # A logit more than the float range below its row's maximum (only
+    # possible near +-1e308) shifts to -inf, whose exponential is exactly 0.
+    with np.errstate(over="ignore"):
+        Z_shifted = Z - Z.max(axis=1, keepdims=True)
     E = np.exp(Z_shifted)
     return E / E.sum(axis=1, keepdims=True)
 

@@ -4,6 +4,8 @@ Both are built in memory or read from scikit-learn's bundled files; nothing
 is downloaded.
 """
 
+import numbers
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -54,6 +56,8 @@ def load_digits_split(test_size=0.2, seed=0):
     X_train, X_test : ndarray, shape (n_train, 64), (n_test, 64)
     y_train, y_test : ndarray, shape (n_train,), (n_test,)
     """
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"`test_size` must be a number strictly between 0 and 1, got {test_size!r}")
     if not 0 < test_size < 1:
         raise ValueError(f"`test_size` must lie strictly between 0 and 1, got {test_size!r}")
     seed = check_int("seed", seed, 0)

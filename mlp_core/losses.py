@@ -56,6 +56,9 @@ def cross_entropy_from_logits(Z, y_true_onehot):
     the loss is exact even where a probability underflows to zero.
     """
     Z_max = Z.max(axis=1, keepdims=True)
-    log_sum_exp = Z_max[:, 0] + np.log(np.exp(Z - Z_max).sum(axis=1))
-    true_logit = np.sum(y_true_onehot * Z, axis=1)
-    return float(np.mean(log_sum_exp - true_logit))
+    # Differences beyond the float range (logits near +-1e308) become inf:
+    # exp(-inf) = 0 is exact, and a loss of inf is the honest answer.
+    with np.errstate(over="ignore"):
+        log_sum_exp = Z_max[:, 0] + np.log(np.exp(Z - Z_max).sum(axis=1))
+        true_logit = np.sum(y_true_onehot * Z, axis=1)
+        return float(np.mean(log_sum_exp - true_logit))

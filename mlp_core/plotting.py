@@ -161,6 +161,35 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
     return ax
 
 
+def plot_success_rate(widths, rates, ax=None, title=None):
+    """Bar chart of the fraction of seeds that solve a task, per hidden width.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Hidden-layer widths, one bar each.
+    rates : sequence of float
+        Fraction of runs solved for each width, in [0, 1].
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, figsize=(5, 3))
+    positions = np.arange(len(widths))
+    bars = ax.bar(positions, rates, color=OKABE_ITO["blue"], edgecolor="black")
+    ax.bar_label(bars, labels=[f"{rate:.0%}" for rate in rates], padding=2)
+    ax.set_xticks(positions, [str(w) for w in widths])
+    ax.set_ylim(0, 1.12)
+    ax.set_xlabel("hidden width")
+    ax.set_ylabel("fraction of seeds solved")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def plot_activation(name, ax=None, z_range=(-5, 5)):
     """An activation function beside its derivative.
 

@@ -8,6 +8,9 @@ import numbers
 
 import numpy as np
 
+#: Largest network accepted: 50 million parameters, 400 MB in float64.
+MAX_PARAMETERS = 50_000_000
+
 
 def _describe(value):
     if isinstance(value, np.ndarray):
@@ -40,6 +43,14 @@ def check_layer_sizes(layer_sizes):
                 f"in {list(layer_sizes)!r}"
             )
         sizes.append(int(size))
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if n_params > MAX_PARAMETERS:
+        # Allocating far more than memory holds would get the kernel killed
+        # instead of raising; refuse before drawing any weights.
+        raise ValueError(
+            f"`layer_sizes` must give at most {MAX_PARAMETERS:,} parameters for this "
+            f"teaching network, got {n_params:,} from {sizes!r}"
+        )
     return sizes
 
 
@@ -83,11 +94,18 @@ def check_inputs(X, n_features, dtype, name="X"):
             f"`{name}` must have {n_features} columns to match layer_sizes[0], "
             f"got {_describe(X)}"
         )
-    X = X.astype(dtype, copy=False)
     if not np.isfinite(X).all():
         n_bad = int(np.size(X) - np.isfinite(X).sum())
         raise ValueError(f"`{name}` must contain only finite values, got {n_bad} NaN or inf entries")
-    return X
+    with np.errstate(over="ignore"):
+        converted = X.astype(dtype, copy=False)
+    if not np.isfinite(converted).all():
+        largest = float(np.abs(X).max())
+        raise ValueError(
+            f"`{name}` must fit in the network's dtype {np.dtype(dtype).name} "
+            f"(|x| <= {np.finfo(dtype).max:.3g}), got a value of magnitude {largest:.3g}"
+        )
+    return converted
 
 
 def check_targets(y, n_samples, n_classes, dtype, name="y"):

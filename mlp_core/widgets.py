@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mlp_core import plotting
+from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor, xor_solved
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
@@ -206,8 +207,9 @@ def _build(mode, title, controls_by_mode, render):
 def _diverged_text(run):
     if run.diverged is None:
         return ""
-    return (f"<b>Diverged</b> in epoch {run.diverged.epoch}: the loss became NaN or inf. "
-            f"Try a smaller learning rate, e.g. lr={run.diverged.lr / 10:g}. ")
+    return (f"<b>Diverged</b> in epoch {run.diverged.epoch}: the mean loss reached "
+            f"{run.diverged.loss:.3g}. Try a smaller learning rate, e.g. "
+            f"lr={run.diverged.lr / 10:g}. ")
 
 
 def _diverged_axes(ax, run):
@@ -240,7 +242,6 @@ def render_xor(settings, on_epoch_end=None):
         plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
     else:
         _diverged_axes(loss_ax, run)
-    from mlp_core.data import xor_data
     X, y = xor_data()
     plotting.plot_decision_boundary(run.network, X, y, ax=boundary_ax, resolution=80,
                                     title="decision boundary")
