@@ -1,0 +1,211 @@
+"""Training speed of mlp_core on the chapter's digits network, against references.
+
+What it measures
+----------------
+The chapter's digits configuration: a 64-128-64-10 ReLU network trained with
+mini-batch SGD (batch 64, lr 0.01) for 100 epochs on all 1797 scaled digits
+(``mlp_core.load_digits_scaled()``), i.e. 29 SGD steps per epoch, 2900 steps
+per run. Contestants:
+
+* ``mlp_core f64`` / ``mlp_core f32``: ``NeuralNetworkFromScratch.fit`` in
+  float64 and float32, with fit's default of holding the BLAS to 1 thread;
+* ``mlp_core f64, default threads``: the same with ``blas_threads=None``, to
+  show what the 1-thread hold gives (timed over 20 epochs and scaled to 100,
+  as it can be very slow on a busy machine);
+* ``sklearn MLPClassifier``: the same work (same layers, plain SGD without
+  momentum or weight decay, constant lr, 100 epochs, no early stop), also
+  under a 1-thread BLAS limit so that the comparison is fair;
+* ``matmul floor``: the 8 matrix products one SGD step cannot avoid
+  (forward 3, backward 3 weight gradients + 2 deltas) on the batch shapes,
+  timed in a tight loop on preallocated arrays under 1 BLAS thread, for
+  every step of 100 epochs (28 full batches and one of 5 rows per epoch).
+
+How
+---
+The machine is small and shared, so every contestant runs ``REPEATS`` times,
+round-robin (one run of each per round) after a warm-up round, and the table
+quotes medians (the minimum is shown only as a hint of the noise).
+Construction of the networks and estimators is outside the timed region.
+Then the widgets' default settings are timed the same way: the retrains
+``train_xor()`` and ``train_digits(n_epochs=20)``, and the full renders
+(training + figure + PNG) of ``render_xor`` and ``render_digits``. Last, the
+fixed cost per ``fit`` call of its 1-thread BLAS hold.
+
+Run with ``make bench`` (``.venv/bin/python benchmarks/bench_training.py``).
+"""
+
+import statistics
+import time
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+import mlp_core  # noqa: E402
+from mlp_core.experiments import train_digits, train_xor  # noqa: E402
+from mlp_core.widgets import render_digits, render_xor  # noqa: E402
+
+REPEATS = 5
+LAYERS = [64, 128, 64, 10]
+BATCH_SIZE = 64
+LR = 0.01
+N_EPOCHS = 100
+
+X, y = mlp_core.load_digits_scaled()
+Y = np.eye(10)[y]
+N_BATCHES = -(-len(X) // BATCH_SIZE)  # 29: 28 full batches and one of 5 rows
+N_STEPS = N_EPOCHS * N_BATCHES
+#: Multi-threaded BLAS on these small products can be >10x slower on a busy
+#: machine, so that contestant trains this many epochs, scaled to N_EPOCHS.
+DEFAULT_THREADS_EPOCHS = 20
+
+
+def timed(run):
+    """Wall-clock seconds of ``run()``."""
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+# -- contestants: each builds its model, then returns the seconds of 100 epochs --
+
+def mlp_core_fit(dtype=np.float64, blas_threads=1, n_epochs=N_EPOCHS):
+    def contestant():
+        network = mlp_core.NeuralNetworkFromScratch(LAYERS, lr=LR, rng=0, dtype=dtype)
+        seconds = timed(lambda: network.fit(X, Y, n_epochs=n_epochs, batch_size=BATCH_SIZE,
+                                            blas_threads=blas_threads))
+        return seconds * N_EPOCHS / n_epochs
+    return contestant
+
+
+def sklearn_fit():
+    model = MLPClassifier(
+        hidden_layer_sizes=tuple(LAYERS[1:-1]), activation="relu", solver="sgd",
+        momentum=0, nesterovs_momentum=False, alpha=0, batch_size=BATCH_SIZE,
+        learning_rate_init=LR, learning_rate="constant", max_iter=N_EPOCHS, tol=0,
+        n_iter_no_change=N_EPOCHS, early_stopping=False, shuffle=True, random_state=0)
+    # max_iter is reached on purpose (equal work), so sklearn's
+    # ConvergenceWarning about it is expected and silenced here only.
+    with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return timed(lambda: model.fit(X, y))
+
+
+def matmul_floor():
+    """Seconds of the 8 unavoidable products of every SGD step of 100 epochs."""
+    rng = np.random.default_rng(0)
+    n_in, n_out = LAYERS[:-1], LAYERS[1:]
+    W = [rng.standard_normal((i, o)) for i, o in zip(n_in, n_out)]
+    dW = [np.empty((i, o)) for i, o in zip(n_in, n_out)]
+
+    def step_products(rows):
+        A = [rng.standard_normal((rows, i)) for i in n_in]        # A_0 = X, A_1, A_2
+        Z = [np.empty((rows, o)) for o in n_out]                  # Z_1, Z_2, Z_3
+        delta = [rng.standard_normal((rows, o)) for o in n_out]   # delta_1..3
+        delta_prev = [np.empty((rows, i)) for i in n_in]
+
+        def products():
+            for l in range(3):                                    # forward: Z = A @ W
+                np.matmul(A[l], W[l], out=Z[l])
+            for l in range(3):                                    # dW = A_prev.T @ delta
+                np.matmul(A[l].T, delta[l], out=dW[l])
+            for l in (2, 1):                                      # delta @ W.T
+                np.matmul(delta[l], W[l].T, out=delta_prev[l])
+        return products
+
+    full, last = step_products(BATCH_SIZE), step_products(len(X) - (N_BATCHES - 1) * BATCH_SIZE)
+
+    def epochs():
+        for _ in range(N_EPOCHS):
+            for _ in range(N_BATCHES - 1):
+                full()
+            last()
+
+    with threadpool_limits(1, user_api="blas"):
+        return timed(epochs)
+
+
+CONTESTANTS = {
+    "mlp_core f64": mlp_core_fit(np.float64),
+    "mlp_core f32": mlp_core_fit(np.float32),
+    "mlp_core f64, default threads*": mlp_core_fit(np.float64, blas_threads=None,
+                                                   n_epochs=DEFAULT_THREADS_EPOCHS),
+    "sklearn MLPClassifier": sklearn_fit,
+    "matmul floor (8 products/step)": matmul_floor,
+}
+
+WIDGET_RUNS = {
+    "train_xor()": lambda: timed(train_xor),
+    "train_digits(n_epochs=20)": lambda: timed(lambda: train_digits(n_epochs=20)),
+    "render_xor (default)": lambda: timed(
+        lambda: render_xor({"hidden": 4, "lr": 0.5, "seed": 0})),
+    "render_digits (default)": lambda: timed(lambda: render_digits(
+        {"activation": "relu", "hidden_1": 128, "hidden_2": 64, "lr": 0.01, "n_epochs": 20})),
+}
+
+
+def blas_hold():
+    """What ``fit`` adds per call to hold the BLAS to 1 thread."""
+    threadpool_limits(1, user_api="blas").restore_original_limits()
+
+
+def interleaved_times(runs, repeats=REPEATS):
+    """Seconds of each run, round-robin over ``repeats`` rounds, after one warm-up round."""
+    for run in runs.values():  # warm-up: lazy imports, caches, BLAS buffers
+        run()
+    samples = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            samples[name].append(run())
+    return samples
+
+
+def verdict(met):
+    return "met" if met else "NOT met"
+
+
+def main():
+    print(f"digits {LAYERS}, batch {BATCH_SIZE}, lr {LR}, {N_EPOCHS} epochs on {len(X)} "
+          f"samples = {N_STEPS} SGD steps; medians of {REPEATS} interleaved runs\n")
+    samples = interleaved_times(CONTESTANTS)
+    t = {name: statistics.median(times) for name, times in samples.items()}
+    print(f"{'contestant':<32} {'s / 100 epochs':>15} {'µs / SGD step':>14} {'(min s)':>8}")
+    for name, seconds in t.items():
+        print(f"{name:<32} {seconds:>15.3f} {seconds / N_STEPS * 1e6:>14.1f} "
+              f"{min(samples[name]):>8.3f}")
+
+    print(f"* {DEFAULT_THREADS_EPOCHS} epochs timed, scaled to {N_EPOCHS}")
+
+    f64 = t["mlp_core f64"]
+    ratios = [
+        ("sklearn / mlp_core f64", t["sklearn MLPClassifier"] / f64, ">=", 1.8),
+        ("mlp_core f64 / matmul floor", f64 / t["matmul floor (8 products/step)"], "<=", 1.8),
+        ("mlp_core f64 / f32", f64 / t["mlp_core f32"], ">=", 1.4),
+        ("default threads / 1 thread", t["mlp_core f64, default threads*"] / f64, None, None),
+    ]
+    print(f"\n{'ratio':<32} {'value':>7}  target")
+    for name, value, op, target in ratios:
+        if op is None:
+            print(f"{name:<32} {value:>7.2f}  (information)")
+        else:
+            met = value >= target if op == ">=" else value <= target
+            print(f"{name:<32} {value:>7.2f}  {op} {target}: {verdict(met)}")
+
+    w = {name: statistics.median(times) for name, times in interleaved_times(WIDGET_RUNS).items()}
+    print(f"\n{'widget default settings':<32} {'median s':>9}  target")
+    for name, seconds in w.items():
+        target = f"< 1 s: {verdict(seconds < 1)}" if name.startswith("render") else ""
+        print(f"{name:<32} {seconds:>9.3f}  {target}")
+
+    hold = statistics.median(timed(blas_hold) for _ in range(20))
+    print(f"\nfit's 1-thread BLAS hold: {hold * 1e3:.2f} ms per fit call")
+
+
+if __name__ == "__main__":
+    main()
