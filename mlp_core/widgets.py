@@ -49,10 +49,12 @@ class Control:
     def make_widget(self):
         labelled = [(format_value(v), v) for v in self.options]
         common = dict(options=labelled, value=self.default, description=self.label,
-                      style={"description_width": "initial"})
+                      layout={"width": "360px", "margin": "2px 12px 2px 0"})
         if self.kind == "toggle":
-            return widgets.ToggleButtons(**common)
-        return widgets.SelectionSlider(continuous_update=False, **common)
+            return widgets.ToggleButtons(
+                style={"description_width": "120px", "button_width": "90px"}, **common)
+        return widgets.SelectionSlider(continuous_update=False,
+                                       style={"description_width": "120px"}, **common)
 
 
 def format_value(value):

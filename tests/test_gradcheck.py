@@ -160,3 +160,16 @@ def test_reference_backward_reimplementation_is_correct_with_the_derivative():
 
     net.backward = backward
     assert gradient_check(net, X, y) <= 1e-7
+
+
+def test_relu_tie_at_the_kink_is_refused_not_misreported():
+    # One sample switches off both first-layer units, so with zero biases the
+    # second layer's pre-activations are exactly 0: on ReLU's kink.
+    net = NeuralNetworkFromScratch([2, 2, 2, 2], rng=np.random.default_rng(0))
+    net.params[0]["W"][:] = [[1.0, 1.0], [1.0, 1.0]]
+    X = np.array([[-1.0, -1.0], [1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"`X` gives hidden layer 2 a ReLU pre-activation"):
+        gradient_check(net, X, np.array([0, 1]))
+    # Negative control: the same network with non-zero biases is checked normally.
+    net.params[1]["b"][:] = [0.3, -0.2]
+    assert gradient_check(net, X, np.array([0, 1])) <= 1e-7
