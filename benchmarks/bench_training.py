@@ -29,7 +29,9 @@ Construction of the networks and estimators is outside the timed region.
 Then the widgets' default settings are timed the same way: the retrains
 ``train_xor()`` and ``train_digits(n_epochs=20)``, and the full renders
 (training + figure + PNG) of ``render_xor`` and ``render_digits``. Last, the
-fixed cost per ``fit`` call of its 1-thread BLAS hold.
+fixed cost per ``fit`` call of its 1-thread BLAS hold, and what the book
+build pays for each precomputed explorer: seconds to train and render its
+grid (one run each) and the kilobytes its images add to the page.
 
 Run with ``make bench`` (``.venv/bin/python benchmarks/bench_training.py``).
 """
@@ -49,7 +51,14 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import mlp_core  # noqa: E402
 from mlp_core.experiments import train_digits, train_xor  # noqa: E402
-from mlp_core.widgets import render_digits, render_xor  # noqa: E402
+from mlp_core.widgets import (  # noqa: E402
+    explore_digits,
+    explore_learning_rate,
+    explore_xor,
+    precomputed_grid,
+    render_digits,
+    render_xor,
+)
 
 REPEATS = 5
 LAYERS = [64, 128, 64, 10]
@@ -150,6 +159,22 @@ WIDGET_RUNS = {
 }
 
 
+EXPLORERS = {"explore_xor": explore_xor, "explore_digits": explore_digits,
+             "explore_learning_rate": explore_learning_rate}
+
+
+def precomputed_cost():
+    """Build time and embedded image weight of each precomputed explorer (one run each)."""
+    rows = {}
+    for name, explore in EXPLORERS.items():
+        start = time.perf_counter()
+        grid = precomputed_grid(explore("precomputed"))
+        seconds = time.perf_counter() - start
+        # The page stores each PNG base64-encoded: 4 bytes per 3.
+        rows[name] = (len(grid), seconds, sum(len(png) for png in grid.values()) * 4 / 3 / 1e3)
+    return rows
+
+
 def blas_hold():
     """What ``fit`` adds per call to hold the BLAS to 1 thread."""
     threadpool_limits(1, user_api="blas").restore_original_limits()
@@ -205,6 +230,10 @@ def main():
 
     hold = statistics.median(timed(blas_hold) for _ in range(20))
     print(f"\nfit's 1-thread BLAS hold: {hold * 1e3:.2f} ms per fit call")
+
+    print(f"\n{'precomputed explorer (1 run)':<32} {'runs':>5} {'build s':>8} {'page KB':>8}")
+    for name, (n_runs, seconds, kilobytes) in precomputed_cost().items():
+        print(f"{name:<32} {n_runs:>5} {seconds:>8.1f} {kilobytes:>8.0f}")
 
 
 if __name__ == "__main__":
