@@ -22,8 +22,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . --nitpick --warningiserror --keep-going
+# Sphinx re-executes only pages whose source changed, so an edit in mlp_core
+# alone would leave stale outputs: any change below rebuilds every page.
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py)
+BOOK_STAMP := _build/html/.built
+
+book: $(BOOK_STAMP)
+
+$(BOOK_STAMP): $(STAMP) $(BOOK_SOURCES)
+	$(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
+	touch $@
 
 browser-deps: $(BROWSER_STAMP)
 

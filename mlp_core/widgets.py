@@ -22,6 +22,7 @@ This module wires training (:mod:`mlp_core.experiments`) to figures
 
 import html
 import os
+import time
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -51,6 +52,8 @@ class Control:
         common = dict(options=labelled, value=self.default, description=self.label,
                       layout={"width": "360px", "margin": "2px 12px 2px 0"})
         if self.kind == "toggle":
+            # Without an explicit flex row the buttons wrap below their label.
+            common["layout"].update(display="flex", flex_flow="row nowrap", align_items="center")
             return widgets.ToggleButtons(
                 style={"description_width": "120px", "button_width": "90px"}, **common)
         return widgets.SelectionSlider(continuous_update=False,
@@ -82,12 +85,13 @@ def combination_class(settings):
 def call_line(function, settings):
     """The one line of mlp_core code that reproduces ``settings``."""
     arguments = ", ".join(f"{name}={value!r}" for name, value in settings.items())
-    return f"{function}({arguments})"
+    return f"run = {function}({arguments})"
 
 
 def _panel_html(summary, code):
     return (f"<div class='mlp-summary'>{summary}</div>"
-            f"<div>Reproduce: <code class='mlp-code'>{html.escape(code)}</code></div>")
+            f"<div>Reproduce with <code>mlp_core.experiments</code>: "
+            f"<code class='mlp-code'>{html.escape(code)}</code></div>")
 
 
 def _header(text):
@@ -172,6 +176,7 @@ def build_live(title, controls, render):
         progress.value = 0
         progress.max = max(int(settings.get("n_epochs", 200)), 1)
         status.value = "training…"
+        start = time.perf_counter()
         try:
             png, summary, code = render(settings, on_epoch_end)
         except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
@@ -179,7 +184,7 @@ def build_live(title, controls, render):
             return
         image.value = png
         panel.value = _panel_html(summary, code)
-        status.value = "done"
+        status.value = f"done in {time.perf_counter() - start:.2f} s"
 
     for widget in control_widgets:
         widget.observe(update, names="value")
@@ -250,7 +255,7 @@ def render_xor(settings, on_epoch_end=None):
     correct = int((run.network.predict(X) == y).sum())
     summary = _diverged_text(run) + (
         f"{correct}/4 points correct ({'solved' if xor_solved(run) else 'not solved'}); "
-        f"final loss {run.losses[-1]:.3g}; trained in {run.seconds:.2f} s"
+        f"final loss {run.losses[-1]:.3g}"
         if run.losses else "")
     return plotting.figure_to_png(fig), summary, call_line("train_xor", settings)
 
@@ -300,8 +305,7 @@ def render_digits(settings, on_epoch_end=None):
         plotting.plot_accuracy(run.history, ax=accuracy_ax, title="accuracy")
         plotting.plot_grad_norms(run.history["grad_norms"], ax=norms_ax, title="gradient norms")
         summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, held-out "
-                   f"{run.history['test_accuracy'][-1]:.3f} after {len(run.losses)} epochs; "
-                   f"trained in {run.seconds:.2f} s")
+                   f"{run.history['test_accuracy'][-1]:.3f} after {len(run.losses)} epochs")
     else:
         for ax in (loss_ax, accuracy_ax, norms_ax):
             _diverged_axes(ax, run)
@@ -375,7 +379,7 @@ def explore_learning_rate(mode="auto"):
 
 
 def precomputed_grid(explorer):
-    """``{combination_class: png_bytes}`` of a precomputed explorer, for tests."""
+    """``{combination_class: (png_bytes, panel_html)}`` of a precomputed explorer."""
     grid = {}
     pending = [explorer]
     while pending:
@@ -383,7 +387,8 @@ def precomputed_grid(explorer):
         classes = getattr(widget, "_dom_classes", ())
         if "mlp-run" in classes:
             key = next(c for c in classes if c.startswith("mlp-run--"))
-            grid[key] = widget.children[0].value
+            image, panel = widget.children
+            grid[key] = (image.value, panel.value)
         pending.extend(getattr(widget, "children", ()))
     return grid
 

@@ -61,6 +61,24 @@ def test_config_always_reexecutes_and_fails_on_errors():
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
 
 
+@pytest.mark.parametrize("source", sorted(p.relative_to(ROOT).as_posix()
+                                           for p in (ROOT / "mlp_core").glob("*.py")))
+def test_any_mlp_core_change_rebuilds_every_page(source):
+    """Sphinx alone re-executes only edited pages; `make book` must rebuild all of them."""
+    dry_run = subprocess.run(["make", "-n", "-W", source, "book"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    build_lines = [line for line in dry_run.splitlines() if "jupyter-book build" in line]
+    assert build_lines, f"changing {source} does not rebuild the book:\n{dry_run}"
+    assert "--all" in build_lines[0].split()
+
+
+def test_rebuild_check_can_fail():
+    """Negative control: a file the book does not use triggers no rebuild."""
+    dry_run = subprocess.run(["make", "-n", "-W", "README.md", "book"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert "jupyter-book build" not in dry_run
+
+
 FRONT_MATTER = """---
 jupytext:
   text_representation:
