@@ -1,5 +1,7 @@
 """The chapter's network: forward pass, backpropagation and SGD (sections 2 and 3)."""
 
+import functools
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -7,6 +9,8 @@ from mlp_core.activations import ACTIVATIONS, softmax
 from mlp_core.losses import cross_entropy, cross_entropy_from_logits
 from mlp_core.validation import (
     as_generator,
+    check_cache,
+    check_grads,
     check_inputs,
     check_int,
     check_layer_sizes,
@@ -49,6 +53,30 @@ class TrainingDiverged(ArithmeticError):
 
 #: A loss above this multiple of log(n_classes) counts as divergence.
 DIVERGENCE_FACTOR = 10
+
+
+def checks_arguments(method):
+    """Validate the arguments of a public math method before it runs.
+
+    ``fit`` validates its data once and then calls the unchecked original
+    (``method.__wrapped__``) in its inner loop, where a check per step would
+    cost several percent of the training time.
+    """
+
+    @functools.wraps(method)
+    def checked(self, *args):
+        return method(self, *self._checked_arguments(method.__name__, *args))
+
+    return checked
+
+
+def unchecked(bound_method):
+    """The original of a method wrapped by :func:`checks_arguments`, bound to its object.
+
+    A subclass override without the decorator is returned as it is.
+    """
+    original = getattr(bound_method, "__wrapped__", None)
+    return bound_method if original is None else original.__get__(bound_method.__self__)
 
 
 class NeuralNetworkFromScratch:
@@ -114,6 +142,7 @@ class NeuralNetworkFromScratch:
 
     # -- the math of the chapter --------------------------------------------
 
+    @checks_arguments
     def forward(self, X):
         """Forward pass, keeping what backpropagation needs.
 
@@ -147,6 +176,7 @@ class NeuralNetworkFromScratch:
         """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
         return cross_entropy(y_pred, y_true_onehot)
 
+    @checks_arguments
     def backward(self, X, cache, y_onehot):
         """Backpropagation: gradients of the mean loss for every layer.
 
@@ -181,11 +211,26 @@ class NeuralNetworkFromScratch:
                 delta = (delta @ self.params[l]["W"].T) * self._hidden_grad(cache[l - 1]["z"])
         return grads
 
+    @checks_arguments
     def update(self, grads):
         """One SGD step, in place: ``W -= lr * dW`` and ``b -= lr * db``."""
         for layer, grad in zip(self.params, grads):
             layer["W"] -= self.lr * grad["dW"]
             layer["b"] -= self.lr * grad["db"]
+
+    def _checked_arguments(self, method_name, *args):
+        """The arguments of ``forward``, ``backward`` or ``update``, validated."""
+        if method_name == "update":
+            (grads,) = args
+            check_grads(grads, self.params)
+            return (grads,)
+        X = check_inputs(args[0], self.layer_sizes[0], self.dtype)
+        if method_name == "forward":
+            return (X,)
+        _, cache, y_onehot = args
+        check_cache(cache, len(X), self.layer_sizes)
+        return X, cache, check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype,
+                                       "y_onehot")
 
     # -- training and prediction ---------------------------------------------
 
@@ -242,6 +287,10 @@ class NeuralNetworkFromScratch:
         Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
         n_epochs = check_int("n_epochs", n_epochs, 0)
         batch_size = check_int("batch_size", batch_size, 1)
+        if blas_threads is not None:
+            blas_threads = check_int("blas_threads", blas_threads, 1)
+        if on_epoch_end is not None and not callable(on_epoch_end):
+            raise TypeError(f"`on_epoch_end` must be callable or None, got {on_epoch_end!r}")
         if eval_data is not None:
             if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
                 raise TypeError(f"`eval_data` must be a tuple (X_test, y_test), got {eval_data!r}")
@@ -272,6 +321,8 @@ class NeuralNetworkFromScratch:
     def _run_epochs(self, X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end, evaluation):
         n = len(X)
         losses = self.history["loss"]
+        # The data were validated by fit; the steps run the unchecked math.
+        forward, backward, update = map(unchecked, (self.forward, self.backward, self.update))
         loss_ceiling = DIVERGENCE_FACTOR * np.log(self.layer_sizes[-1])
         # Buffers reused by every epoch (fresh arrays this size each epoch
         # cost cache misses): the shuffled data, and each step's logits.
@@ -289,10 +340,10 @@ class NeuralNetworkFromScratch:
             for start in range(0, n, batch_size):
                 batch = slice(start, start + batch_size)
                 Xb, Yb = X_shuffled[batch], Y_shuffled[batch]
-                cache = self.forward(Xb)
+                cache = forward(Xb)
                 logits[batch] = cache[-1]["z"]
-                grads = self.backward(Xb, cache, Yb)
-                self.update(grads)
+                grads = backward(Xb, cache, Yb)
+                update(grads)
                 if record_grad_norms:
                     norm_sums += [np.linalg.norm(g["dW"]) for g in grads]
                 n_steps += 1
@@ -318,11 +369,11 @@ class NeuralNetworkFromScratch:
         return all(np.isfinite(p["W"]).all() and np.isfinite(p["b"]).all() for p in self.params)
 
     def _accuracy(self, X, labels):
-        return float(np.mean(self.forward(X)[-1]["z"].argmax(axis=1) == labels))
+        """Accuracy on validated ``X`` against integer ``labels``."""
+        return float(np.mean(unchecked(self.forward)(X)[-1]["z"].argmax(axis=1) == labels))
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes)."""
-        X = check_inputs(X, self.layer_sizes[0], self.dtype)
         return self.forward(X)[-1]["a"]
 
     def predict(self, X):

@@ -156,6 +156,45 @@ def check_targets(y, n_samples, n_classes, dtype, name="y"):
     )
 
 
+def check_cache(cache, n_samples, layer_sizes):
+    """Check that ``cache`` is what ``forward`` returns for ``n_samples`` rows."""
+    if not isinstance(cache, (list, tuple)) or len(cache) != len(layer_sizes) - 1:
+        raise TypeError(
+            f"`cache` must be the list of {len(layer_sizes) - 1} dicts that forward(X) returns, "
+            f"got {type(cache).__name__} of length {len(cache) if hasattr(cache, '__len__') else '?'}"
+        )
+    for l, (entry, width) in enumerate(zip(cache, layer_sizes[1:])):
+        for key in ("z", "a"):
+            array = entry.get(key) if isinstance(entry, dict) else None
+            if not isinstance(array, np.ndarray) or array.shape != (n_samples, width):
+                raise ValueError(
+                    f"`cache[{l}]['{key}']` must be an array of shape ({n_samples}, {width}) from "
+                    f"forward(X) on the same X, got {_describe(array)}"
+                )
+
+
+def check_grads(grads, params):
+    """Check that ``grads`` matches ``params`` in structure and shapes, and is finite."""
+    if not isinstance(grads, (list, tuple)) or len(grads) != len(params):
+        raise TypeError(
+            f"`grads` must be the list of {len(params)} dicts that backward returns, "
+            f"got {type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}"
+        )
+    for l, (grad, layer) in enumerate(zip(grads, params)):
+        for key, name in (("dW", "W"), ("db", "b")):
+            array = grad.get(key) if isinstance(grad, dict) else None
+            if not isinstance(array, np.ndarray) or array.shape != layer[name].shape:
+                raise ValueError(
+                    f"`grads[{l}]['{key}']` must be an array of shape {layer[name].shape}, "
+                    f"got {_describe(array)}"
+                )
+            if not np.isfinite(array).all():
+                raise ValueError(
+                    f"`grads[{l}]['{key}']` must be finite, got NaN or inf entries; "
+                    "a step with it would destroy the parameters"
+                )
+
+
 def as_generator(rng):
     """Return a ``np.random.Generator`` from a Generator, an int seed or None (seed 0)."""
     if rng is None:

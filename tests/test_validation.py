@@ -268,3 +268,61 @@ def test_gradient_check_bad_data():
         gradient_check(make_net(), np.zeros((6, 3)), y)
     with pytest.raises(BAD, match=r"`y`.*0\.\.1"):
         gradient_check(make_net(), X, y + 1)
+
+
+# -- the public math methods validate their arguments; fit's inner loop does not -----------
+
+def test_forward_rejects_wrong_width_and_nan():
+    net = make_net()
+    with pytest.raises(ValueError, match=r"`X` must have 2 columns.*shape \(3, 5\)"):
+        net.forward(np.ones((3, 5)))
+    with pytest.raises(ValueError, match=r"`X` must contain only finite values, got 1 NaN"):
+        net.forward(np.array([[0.0, np.nan]]))
+
+
+def test_backward_rejects_a_cache_from_other_data_and_bad_targets():
+    net = make_net()
+    X = np.ones((4, 2))
+    cache = net.forward(X)
+    with pytest.raises(ValueError, match=r"`cache\[0\]\['z'\]` must be an array of shape \(3,"):
+        net.backward(X[:3], cache, np.zeros(3, dtype=int))
+    with pytest.raises(TypeError, match=r"`cache` must be the list of \d+ dicts"):
+        net.backward(X, cache[:-1], np.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match=r"`y_onehot` labels must lie in"):
+        net.backward(X, cache, np.full(4, 7))
+
+
+def test_update_refuses_nan_or_misshapen_gradients_and_keeps_the_weights():
+    net = make_net()
+    grads = net.backward(np.ones((4, 2)), net.forward(np.ones((4, 2))), np.zeros(4, dtype=int))
+    before = [p["W"].copy() for p in net.params]
+    grads[0]["dW"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"`grads\[0\]\['dW'\]` must be finite"):
+        net.update(grads)
+    grads[0]["dW"] = grads[0]["dW"][:, :1]
+    with pytest.raises(ValueError, match=r"`grads\[0\]\['dW'\]` must be an array of shape"):
+        net.update(grads)
+    assert all(np.array_equal(b, p["W"]) for b, p in zip(before, net.params))
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    ({"blas_threads": 0}, ValueError, r"`blas_threads` must be an integer >= 1, got 0"),
+    ({"blas_threads": 1.5}, TypeError, r"`blas_threads` must be an integer >= 1, got 1.5"),
+    ({"on_epoch_end": 3}, TypeError, r"`on_epoch_end` must be callable or None, got 3"),
+])
+def test_fit_rejects_bad_options(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make_net().fit(np.ones((4, 2)), np.zeros(4, dtype=int), n_epochs=1, **kwargs)
+
+
+def test_fit_steps_run_the_unchecked_math(monkeypatch):
+    """The per-step checks are skipped inside fit (validated once), not everywhere."""
+    net = make_net()
+    calls = []
+    original = NeuralNetworkFromScratch._checked_arguments
+    monkeypatch.setattr(NeuralNetworkFromScratch, "_checked_arguments",
+                        lambda self, name, *args: calls.append(name) or original(self, name, *args))
+    net.fit(np.ones((8, 2)), np.zeros(8, dtype=int), n_epochs=2, batch_size=2)
+    assert calls == []
+    net.forward(np.ones((1, 2)))
+    assert calls == ["forward"]
