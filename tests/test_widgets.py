@@ -85,3 +85,29 @@ def test_live_explorer_survives_fifty_random_changes(factory, seed):
     assert code in html.unescape(state["panel"])
     assert hashlib.sha256(png).hexdigest() == state["image_sha256"]
     assert notebook.cells[3].outputs[0]["text"] == "kernel alive\n"
+
+
+@pytest.mark.parametrize("factory, diverging", [
+    (widgets.explore_xor, {"lr": 50.0}),
+    (widgets.explore_learning_rate, {"lr": 10.0}),
+])
+def test_live_explorer_reports_divergence_in_plain_words(factory, diverging):
+    explorer = factory("live")
+    first_image = explorer.image.value
+    for name, value in diverging.items():
+        explorer.controls[name].value = value
+    assert explorer.status.value.startswith("done in ")
+    assert "<b>Diverged</b> in epoch" in explorer.panel.value
+    assert "Try a smaller learning rate" in explorer.panel.value
+    assert "Traceback" not in explorer.panel.value + explorer.status.value
+    assert explorer.image.value != first_image
+
+
+def test_live_explorer_shows_a_message_when_training_itself_fails():
+    """Any unexpected error becomes a one-line message, never a traceback."""
+    def broken_render(settings, on_epoch_end):
+        raise RuntimeError("simulated failure")
+    explorer = widgets.build_live("Broken", [widgets.Control("lr", "learning rate", (0.1, 1.0), 0.1)],
+                                  broken_render)
+    assert explorer.status.value == ("<b>Could not train with these settings:</b> "
+                                     "simulated failure")
