@@ -47,6 +47,8 @@ def test_section_has_figures_math_and_exercises(built_html, page):
         assert len(image.get("alt", "")) > 20, f"a figure in {page} lacks alt text: {image}"
         assert figure.find("figcaption"), f"a figure in {page} lacks a caption"
         assert figure.get("id", "").startswith("fig-"), f"a figure in {page} lacks a name"
+        # Referenced with {numref} from the text, not just floating.
+        assert soup.select(f'a[href$="#{figure["id"]}"]'), f"{figure['id']} is never referenced"
     assert soup.select(".math"), f"{page} has no math"
     assert soup.select(".exercise"), f"{page} has no exercise"
     assert soup.select(".solution"), f"{page} has no solution"
