@@ -50,6 +50,9 @@ def test_section_has_figures_math_and_exercises(built_html, page):
         # Referenced with {numref} from the text, not just floating.
         assert soup.select(f'a[href$="#{figure["id"]}"]'), f"{figure['id']} is never referenced"
     assert soup.select(".math"), f"{page} has no math"
+    labelled = soup.select('[id^="equation-eq-"]')
+    assert labelled, f"{page} has no labelled equation"
+    assert soup.select('a[href*="#equation-eq-"]'), f"{page} never references an equation"
     assert soup.select(".exercise"), f"{page} has no exercise"
     assert soup.select(".solution"), f"{page} has no solution"
 
