@@ -146,7 +146,7 @@ def build_precomputed(title, controls, render):
     return explorer
 
 
-def build_live(title, controls, render):
+def build_live(title, controls, render, default_epochs=200):
     """An explorer that retrains in the kernel whenever a control is released.
 
     Parameters
@@ -155,6 +155,8 @@ def build_live(title, controls, render):
     controls : list of Control
     render : callable
         ``render(settings, on_epoch_end) -> (png_bytes, summary_html, code_line)``.
+    default_epochs : int, default 200
+        Length of the progress bar when no control sets ``n_epochs``.
 
     Returns
     -------
@@ -174,7 +176,7 @@ def build_live(title, controls, render):
     def update(change=None):
         settings = {c.name: w.value for c, w in zip(controls, control_widgets)}
         progress.value = 0
-        progress.max = max(int(settings.get("n_epochs", 200)), 1)
+        progress.max = max(int(settings.get("n_epochs", default_epochs)), 1)
         status.value = "training…"
         start = time.perf_counter()
         try:
@@ -184,6 +186,7 @@ def build_live(title, controls, render):
             return
         image.value = png
         panel.value = _panel_html(summary, code)
+        progress.value = progress.max  # also for a stored run or one that stopped early
         status.value = f"done in {time.perf_counter() - start:.2f} s"
 
     for widget in control_widgets:
@@ -196,6 +199,7 @@ def build_live(title, controls, render):
     explorer.add_class("mlp-live")
     explorer.controls = dict(zip((c.name for c in controls), control_widgets))
     explorer.image = image
+    explorer.progress = progress
     explorer.status = status
     explorer.panel = panel
     explorer.update = update
@@ -203,12 +207,12 @@ def build_live(title, controls, render):
     return explorer
 
 
-def _build(mode, title, controls_by_mode, render):
+def _build(mode, title, controls_by_mode, render, default_epochs=200):
     mode = resolve_mode(mode)
     if mode == "precomputed":
         return build_precomputed(title, controls_by_mode["precomputed"],
                                  lambda settings: render(settings, None))
-    return build_live(title, controls_by_mode["live"], render)
+    return build_live(title, controls_by_mode["live"], render, default_epochs)
 
 
 def _diverged_text(run):
@@ -375,7 +379,7 @@ def explore_learning_rate(mode="auto"):
     if resolve_mode(mode) == "precomputed":
         for lr in LR_CONTROLS["precomputed"][0].options:
             sweep.run(lr)
-    return _build(mode, "Learning-rate explorer", LR_CONTROLS, sweep.render)
+    return _build(mode, "Learning-rate explorer", LR_CONTROLS, sweep.render, LR_EPOCHS)
 
 
 def precomputed_grid(explorer):

@@ -111,3 +111,13 @@ def test_live_explorer_shows_a_message_when_training_itself_fails():
                                   broken_render)
     assert explorer.status.value == ("<b>Could not train with these settings:</b> "
                                      "simulated failure")
+
+
+@pytest.mark.parametrize("factory, epochs", [
+    (widgets.explore_xor, 200),
+    (widgets.explore_learning_rate, widgets.LR_EPOCHS),
+])
+def test_live_progress_bar_spans_the_run_and_ends_full(factory, epochs):
+    explorer = factory("live")
+    assert explorer.progress.max == epochs
+    assert explorer.progress.value == epochs
