@@ -55,19 +55,42 @@ class TrainingDiverged(ArithmeticError):
 DIVERGENCE_FACTOR = 10
 
 
-def checks_arguments(method):
-    """Validate the arguments of a public math method before it runs.
+def checks_arguments(validate):
+    """Validate the arguments of a public math method with ``validate`` before it runs.
 
-    ``fit`` validates its data once and then calls the unchecked original
+    ``validate(network, *args)`` returns the validated arguments. ``fit``
+    validates its data once and then calls the unchecked original
     (``method.__wrapped__``) in its inner loop, where a check per step would
     cost several percent of the training time.
     """
 
-    @functools.wraps(method)
-    def checked(self, *args):
-        return method(self, *self._checked_arguments(method.__name__, *args))
+    def decorate(method):
+        @functools.wraps(method)
+        def checked(self, *args):
+            return method(self, *validate(self, *args))
 
-    return checked
+        return checked
+
+    return decorate
+
+
+def forward_arguments(network, X):
+    """``X`` as a finite 2-D array with the network's inputs and dtype."""
+    return (check_inputs(X, network.layer_sizes[0], network.dtype),)
+
+
+def backward_arguments(network, X, cache, y_onehot):
+    """``X``, a ``cache`` from ``forward`` on it, and targets as one-hot rows."""
+    (X,) = forward_arguments(network, X)
+    check_cache(cache, len(X), network.layer_sizes)
+    Y = check_targets(y_onehot, len(X), network.layer_sizes[-1], network.dtype, "y_onehot")
+    return X, cache, Y
+
+
+def update_arguments(network, grads):
+    """``grads`` shaped like ``network.params`` and finite."""
+    check_grads(grads, network.params)
+    return (grads,)
 
 
 def unchecked(bound_method):
@@ -142,7 +165,7 @@ class NeuralNetworkFromScratch:
 
     # -- the math of the chapter --------------------------------------------
 
-    @checks_arguments
+    @checks_arguments(forward_arguments)
     def forward(self, X):
         """Forward pass, keeping what backpropagation needs.
 
@@ -176,7 +199,7 @@ class NeuralNetworkFromScratch:
         """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
         return cross_entropy(y_pred, y_true_onehot)
 
-    @checks_arguments
+    @checks_arguments(backward_arguments)
     def backward(self, X, cache, y_onehot):
         """Backpropagation: gradients of the mean loss for every layer.
 
@@ -211,26 +234,12 @@ class NeuralNetworkFromScratch:
                 delta = (delta @ self.params[l]["W"].T) * self._hidden_grad(cache[l - 1]["z"])
         return grads
 
-    @checks_arguments
+    @checks_arguments(update_arguments)
     def update(self, grads):
         """One SGD step, in place: ``W -= lr * dW`` and ``b -= lr * db``."""
         for layer, grad in zip(self.params, grads):
             layer["W"] -= self.lr * grad["dW"]
             layer["b"] -= self.lr * grad["db"]
-
-    def _checked_arguments(self, method_name, *args):
-        """The arguments of ``forward``, ``backward`` or ``update``, validated."""
-        if method_name == "update":
-            (grads,) = args
-            check_grads(grads, self.params)
-            return (grads,)
-        X = check_inputs(args[0], self.layer_sizes[0], self.dtype)
-        if method_name == "forward":
-            return (X,)
-        _, cache, y_onehot = args
-        check_cache(cache, len(X), self.layer_sizes)
-        return X, cache, check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype,
-                                       "y_onehot")
 
     # -- training and prediction ---------------------------------------------
 

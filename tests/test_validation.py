@@ -317,12 +317,14 @@ def test_fit_rejects_bad_options(kwargs, error, pattern):
 
 def test_fit_steps_run_the_unchecked_math(monkeypatch):
     """The per-step checks are skipped inside fit (validated once), not everywhere."""
+    import mlp_core.network
+
     net = make_net()
     calls = []
-    original = NeuralNetworkFromScratch._checked_arguments
-    monkeypatch.setattr(NeuralNetworkFromScratch, "_checked_arguments",
-                        lambda self, name, *args: calls.append(name) or original(self, name, *args))
+    original = mlp_core.network.check_inputs
+    monkeypatch.setattr(mlp_core.network, "check_inputs",
+                        lambda X, *args, **kwargs: calls.append(X.shape) or original(X, *args, **kwargs))
     net.fit(np.ones((8, 2)), np.zeros(8, dtype=int), n_epochs=2, batch_size=2)
-    assert calls == []
+    assert calls == [(8, 2)]  # fit's own check, none for its 8 steps
     net.forward(np.ones((1, 2)))
-    assert calls == ["forward"]
+    assert calls == [(8, 2), (1, 2)]
