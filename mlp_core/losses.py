@@ -55,10 +55,13 @@ def cross_entropy_from_logits(Z, y_true_onehot):
     ``logsumexp(z) = max(z) + log sum exp(z - max(z))`` never overflows, so
     the loss is exact even where a probability underflows to zero.
     """
-    Z_max = Z.max(axis=1, keepdims=True)
+    # Class-major copy: numpy reduces a row of a few classes in one short
+    # loop per sample, which made this 3x slower on fit's epoch of logits.
+    Z_t = np.ascontiguousarray(Z.T)
+    Z_max = Z_t.max(axis=0)
     # Differences beyond the float range (logits near +-1e308) become inf:
     # exp(-inf) = 0 is exact, and a loss of inf is the honest answer.
     with np.errstate(over="ignore"):
-        log_sum_exp = Z_max[:, 0] + np.log(np.exp(Z - Z_max).sum(axis=1))
-        true_logit = np.sum(y_true_onehot * Z, axis=1)
+        log_sum_exp = Z_max + np.log(np.exp(Z_t - Z_max).sum(axis=0))
+        true_logit = np.sum(y_true_onehot.T * Z_t, axis=0)
         return float(np.mean(log_sum_exp - true_logit))
