@@ -15,6 +15,12 @@ per run. Contestants:
 * ``sklearn MLPClassifier``: the same work (same layers, plain SGD without
   momentum or weight decay, constant lr, 100 epochs, no early stop), also
   under a 1-thread BLAS limit so that the comparison is fair;
+* ``numpy ceiling``: ``fused_ceiling.fused_sgd``, the same SGD as ``fit``
+  written for speed alone (in-place everything, learning rate folded into
+  delta), i.e. the fastest numpy version of this work we know. It is not the
+  book's code; it shows how much of the gap to scikit-learn any numpy
+  implementation can close on this machine. Before timing, the script checks
+  that it reaches ``fit``'s parameters;
 * ``matmul floor``: the 8 matrix products one SGD step cannot avoid
   (forward 3, backward 3 weight gradients + 2 deltas) on the batch shapes,
   timed in a tight loop on preallocated arrays under 1 BLAS thread, for
@@ -50,6 +56,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import mlp_core  # noqa: E402
+from fused_ceiling import fused_sgd  # noqa: E402
 from mlp_core.experiments import train_digits, train_xor  # noqa: E402
 from mlp_core.widgets import (  # noqa: E402
     explore_digits,
@@ -93,17 +100,43 @@ def mlp_core_fit(dtype=np.float64, blas_threads=1, n_epochs=N_EPOCHS):
     return contestant
 
 
-def sklearn_fit():
-    model = MLPClassifier(
+def sklearn_model(n_epochs=N_EPOCHS):
+    """``MLPClassifier`` set up for mlp_core's SGD: plain steps, constant lr, no early stop."""
+    return MLPClassifier(
         hidden_layer_sizes=tuple(LAYERS[1:-1]), activation="relu", solver="sgd",
         momentum=0, nesterovs_momentum=False, alpha=0, batch_size=BATCH_SIZE,
-        learning_rate_init=LR, learning_rate="constant", max_iter=N_EPOCHS, tol=0,
-        n_iter_no_change=N_EPOCHS, early_stopping=False, shuffle=True, random_state=0)
+        learning_rate_init=LR, learning_rate="constant", max_iter=n_epochs, tol=0,
+        n_iter_no_change=n_epochs, early_stopping=False, shuffle=True, random_state=0)
+
+
+def sklearn_train(model, X, y):
+    """Fit ``model`` under a 1-thread BLAS, as mlp_core's fit runs."""
     # max_iter is reached on purpose (equal work), so sklearn's
     # ConvergenceWarning about it is expected and silenced here only.
     with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return timed(lambda: model.fit(X, y))
+        return model.fit(X, y)
+
+
+def sklearn_fit():
+    model = sklearn_model()
+    return timed(lambda: sklearn_train(model, X, y))
+
+
+def numpy_ceiling():
+    network = mlp_core.NeuralNetworkFromScratch(LAYERS, lr=LR, rng=0)
+    with threadpool_limits(1, user_api="blas"):
+        return timed(lambda: fused_sgd(network, X, Y, N_EPOCHS, BATCH_SIZE))
+
+
+def ceiling_matches_fit(n_epochs=3):
+    """Largest parameter difference between ``fit`` and ``fused_sgd`` from one seed."""
+    by_fit, by_ceiling = (mlp_core.NeuralNetworkFromScratch(LAYERS, lr=LR, rng=0)
+                          for _ in range(2))
+    by_fit.fit(X, Y, n_epochs=n_epochs, batch_size=BATCH_SIZE)
+    fused_sgd(by_ceiling, X, Y, n_epochs, BATCH_SIZE)
+    return max(np.abs(p[key] - q[key]).max()
+               for p, q in zip(by_fit.params, by_ceiling.params) for key in ("W", "b"))
 
 
 def matmul_floor():
@@ -146,6 +179,7 @@ CONTESTANTS = {
     "mlp_core f64, default threads*": mlp_core_fit(np.float64, blas_threads=None,
                                                    n_epochs=DEFAULT_THREADS_EPOCHS),
     "sklearn MLPClassifier": sklearn_fit,
+    "numpy ceiling (fused, not book)": numpy_ceiling,
     "matmul floor (8 products/step)": matmul_floor,
 }
 
@@ -198,6 +232,10 @@ def verdict(met):
 def main():
     print(f"digits {LAYERS}, batch {BATCH_SIZE}, lr {LR}, {N_EPOCHS} epochs on {len(X)} "
           f"samples = {N_STEPS} SGD steps; medians of {REPEATS} interleaved runs\n")
+    gap = ceiling_matches_fit()
+    if not gap < 1e-12:
+        raise SystemExit(f"fused_sgd drifted from fit (max parameter gap {gap:.3g}); "
+                         "its time would not be a ceiling for the same work")
     samples = interleaved_times(CONTESTANTS)
     t = {name: statistics.median(times) for name, times in samples.items()}
     print(f"{'contestant':<32} {'s / 100 epochs':>15} {'µs / SGD step':>14} {'(min s)':>8}")
@@ -213,6 +251,9 @@ def main():
         ("mlp_core f64 / matmul floor", f64 / t["matmul floor (8 products/step)"], "<=", 1.8),
         ("mlp_core f64 / f32", f64 / t["mlp_core f32"], ">=", 1.4),
         ("default threads / 1 thread", t["mlp_core f64, default threads*"] / f64, None, None),
+        ("sklearn / numpy ceiling", t["sklearn MLPClassifier"]
+         / t["numpy ceiling (fused, not book)"], None, None),
+        ("mlp_core f64 / numpy ceiling", f64 / t["numpy ceiling (fused, not book)"], None, None),
     ]
     print(f"\n{'ratio':<32} {'value':>7}  target")
     for name, value, op, target in ratios:
