@@ -217,7 +217,8 @@ class NeuralNetworkFromScratch:
 
         Notes
         -----
-        With ``delta_l = dL_i / dZ_l`` stacked over samples (book section 3)::
+        With ``delta_l = n dL / dZ_l``, whose row i is ``d loss_i / dZ_l[i]``
+        (book section 3)::
 
             delta_L     = softmax(Z_L) - Y
             dL/dW_l     = A_{l-1}^T delta_l / n

@@ -210,7 +210,17 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
     ax = _axes(ax, figsize=(4, 3))
     z = np.linspace(*z_range, 1001)
     ax.plot(z, function(z), lw=2, color=PALETTE[0], label=f"{name}(z)")
-    ax.plot(z, derivative(z), lw=2, color=PALETTE[1], linestyle="--", label=f"{name}'(z)")
+    slope = derivative(z)
+    # A jump (ReLU's at 0) drawn as a line would look like a vertical
+    # segment, as if the derivative took every value in between. Break the
+    # line there and mark the value taken (filled) and the limit not taken
+    # (open); the grid holds the kink itself, z = 0, as one of its points.
+    jumps = np.flatnonzero(np.abs(np.diff(slope)) > 0.1)
+    ax.plot(np.insert(z, jumps + 1, np.nan), np.insert(slope, jumps + 1, np.nan), lw=2,
+            color=PALETTE[1], linestyle="--", label=f"{name}'(z)")
+    for i in jumps:
+        ax.plot(z[i], slope[i], "o", color=PALETTE[1])
+        ax.plot(z[i], slope[i + 1], "o", color=PALETTE[1], markerfacecolor="white")
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
     ax.set_xlabel("z")

@@ -210,10 +210,26 @@ def test_plot_activation(rc_unchanged, name, function, derivative):
     assert plot_activation(name, ax=ax) is ax
     curves = labelled_lines(ax)
     assert len(curves) == 2
-    assert len(ax.lines) == 4  # plus the two zero axes
     z = curves[0].get_xdata()
     np.testing.assert_array_equal(curves[0].get_ydata(), function(z))
-    np.testing.assert_array_equal(curves[1].get_ydata(), derivative(z))
+    z_slope, slope = curves[1].get_xdata(), curves[1].get_ydata()
+    drawn = ~np.isnan(slope)
+    np.testing.assert_array_equal(z_slope[drawn], z)
+    np.testing.assert_array_equal(slope[drawn], derivative(z))
+    # No drawn segment of the derivative is steeper than the curve allows:
+    # a jump is a break in the line, not a vertical stroke.
+    steps = np.abs(np.diff(slope)) / np.diff(z_slope)
+    assert np.nanmax(steps) < 1  # relu' is flat, sigmoid'' is at most 0.1
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    if name == "relu":
+        assert np.isnan(slope).sum() == 1
+        # relu'(0) = 0 is the filled dot; the limit 1 from the right is open.
+        filled, hollow = dots
+        assert (filled.get_xdata()[0], filled.get_ydata()[0]) == (0, 0)
+        assert (hollow.get_xdata()[0], hollow.get_ydata()[0]) == (0, 1)
+        assert hollow.get_markerfacecolor() == "white" != filled.get_markerfacecolor()
+    else:
+        assert not np.isnan(slope).any() and dots == []
 
 
 def test_plot_activation_unknown_name():
