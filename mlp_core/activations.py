@@ -1,11 +1,24 @@
 """Activation functions and their derivatives (book section 1).
 
 Every derivative takes the *pre-activation* ``z``, as the backward pass
-needs ``sigma'(Z_l)``. All functions are pure, elementwise (softmax is
-row-wise) and free of overflow warnings for any finite input.
+needs ``sigma'(Z_l)``. All functions are pure, elementwise (softmax works
+along the last axis) and free of overflow warnings for any finite input.
+They accept lists and integer or boolean arrays, computing in float64;
+float16/32/64 arrays keep their dtype. Complex, object or string data raise
+``TypeError``.
 """
 
 import numpy as np
+
+from mlp_core.validation import as_float_array
+
+
+def _real(z, name="z"):
+    # The network passes float arrays; skip the full check for them, since
+    # these functions run several times in every SGD step.
+    if type(z) is np.ndarray and z.dtype.kind == "f":
+        return z
+    return as_float_array(name, z)
 
 
 def relu(z):
@@ -20,7 +33,7 @@ def relu(z):
     -------
     ndarray, same shape as ``z``
     """
-    return np.maximum(z, 0)
+    return np.maximum(_real(z), 0)
 
 
 def relu_grad(z):
@@ -32,7 +45,8 @@ def relu_grad(z):
     convention of most frameworks (any value in ``[0, 1]`` is a valid
     subgradient). Book section 1.
     """
-    return (np.asarray(z) > 0).astype(np.result_type(z, np.float32))
+    z = _real(z)
+    return (z > 0).astype(z.dtype)
 
 
 def sigmoid(z):
@@ -46,7 +60,7 @@ def sigmoid(z):
     branches and warns for ``|z|`` above about 710. Limits are exact:
     ``sigmoid(-1000) == 0.0`` and ``sigmoid(1000) == 1.0``.
     """
-    z = np.asarray(z)
+    z = _real(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1, e) / (1 + e)
 
@@ -63,24 +77,45 @@ def softmax(Z):
     Parameters
     ----------
     Z : ndarray, shape (n_samples, n_classes)
-        Logits.
+        Logits. Any array with at least one dimension works along its last
+        axis, so a single vector of logits gives a single probability vector.
 
     Returns
     -------
-    P : ndarray, shape (n_samples, n_classes)
+    P : ndarray, same shape as ``Z``
         Rows are probability vectors.
+
+    Raises
+    ------
+    ValueError
+        If ``Z`` is 0-d or empty, or a row holds NaN or ``+inf`` or is all
+        ``-inf``: such a row has no probability vector. A ``-inf`` logit
+        beside finite ones is fine and gets probability 0.
 
     Notes
     -----
     Subtracting each row's maximum leaves the result unchanged and keeps
     every exponent ``<= 0``, so nothing overflows.
     """
+    Z = _real(Z, "Z")
+    if Z.ndim == 0 or Z.size == 0:
+        raise ValueError(f"`Z` must hold at least one logit along its last axis, got "
+                         f"an array of shape {Z.shape}")
+    Z_max = Z.max(axis=-1, keepdims=True)
+    # The row maxima are few: checking them catches NaN, +inf and all -inf rows cheaply.
+    if not np.isfinite(Z_max).all():
+        raise ValueError("`Z` must have a finite maximum in every row (no NaN, no +inf, "
+                         f"not all -inf), got row maxima including {_first_bad(Z_max)}")
     # A logit more than the float range below its row's maximum (only
     # possible near +-1e308) shifts to -inf, whose exponential is exactly 0.
     with np.errstate(over="ignore"):
-        Z_shifted = Z - Z.max(axis=1, keepdims=True)
+        Z_shifted = Z - Z_max
     E = np.exp(Z_shifted)
-    return E / E.sum(axis=1, keepdims=True)
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def _first_bad(values):
+    return values[~np.isfinite(values)].flat[0]
 
 
 #: Hidden-layer activations by name: (function, derivative at z).

@@ -2,9 +2,14 @@
 
 import numpy as np
 
-from mlp_core.losses import cross_entropy_from_logits
-from mlp_core.network import unchecked
+from mlp_core.losses import mean_cross_entropy_from_logits
+from mlp_core.network import NeuralNetworkFromScratch, unchecked
 from mlp_core.validation import check_inputs, check_positive_finite, check_targets
+
+#: Steps outside this range make the central difference meaningless in
+#: float64: below, rounding error (1e-16 / eps) swamps it; above, the
+#: truncation error (eps**2) does.
+EPS_RANGE = (1e-8, 1e-3)
 
 
 def gradient_check(network, X, y, eps=1e-5):
@@ -13,12 +18,13 @@ def gradient_check(network, X, y, eps=1e-5):
     Parameters
     ----------
     network : NeuralNetworkFromScratch
-        Its parameters are perturbed one at a time and restored exactly.
+        A float64 network. Its parameters are perturbed one at a time and
+        restored exactly.
     X : ndarray, shape (n_samples, n_features)
     y : ndarray, shape (n_samples, n_classes) or (n_samples,)
         One-hot rows or integer labels.
     eps : float, default 1e-5
-        Step of the central difference.
+        Step of the central difference, in ``EPS_RANGE`` = [1e-8, 1e-3].
 
     Returns
     -------
@@ -45,9 +51,24 @@ def gradient_check(network, X, y, eps=1e-5):
     ------
     ValueError
         If a hidden ReLU pre-activation lies within ``10 * eps * (1 + max|A|)``
-        of 0.
+        of 0; if ``eps`` lies outside ``EPS_RANGE``; if the network is not
+        float64, whose rounding (about 1e-7 in float32) would swamp the
+        differences.
+    TypeError
+        If ``network`` is not a :class:`NeuralNetworkFromScratch`.
     """
+    if not isinstance(network, NeuralNetworkFromScratch):
+        raise TypeError(f"`network` must be a NeuralNetworkFromScratch, got {network!r}")
+    if network.dtype != np.float64:
+        raise ValueError(
+            f"`network` must be float64 for a gradient check, got dtype {network.dtype.name}: "
+            "float32 rounding makes central differences wrong by about 1e-2; check a "
+            "float64 copy of the architecture instead"
+        )
     eps = check_positive_finite("eps", eps)
+    if not EPS_RANGE[0] <= eps <= EPS_RANGE[1]:
+        raise ValueError(f"`eps` must lie in [{EPS_RANGE[0]:g}, {EPS_RANGE[1]:g}], where central "
+                         f"differences are meaningful in float64, got {eps!r}")
     X = check_inputs(X, network.layer_sizes[0], network.dtype)
     Y = check_targets(y, len(X), network.layer_sizes[-1], network.dtype)
 
@@ -55,7 +76,7 @@ def gradient_check(network, X, y, eps=1e-5):
     forward = unchecked(network.forward)
 
     def loss():
-        return cross_entropy_from_logits(forward(X)[-1]["z"], Y)
+        return mean_cross_entropy_from_logits(forward(X)[-1]["z"], Y)
 
     cache = network.forward(X)
     if network.activation == "relu":

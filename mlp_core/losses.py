@@ -6,6 +6,8 @@ Both return the *mean* loss over the batch, the quantity whose gradient
 
 import numpy as np
 
+from mlp_core.validation import _describe, as_float_array, check_targets
+
 #: Floor used by the source chapter before taking the log of a probability.
 PROBABILITY_FLOOR = 1e-15
 
@@ -16,14 +18,20 @@ def cross_entropy(y_pred, y_true_onehot):
     Parameters
     ----------
     y_pred : ndarray, shape (n_samples, n_classes)
-        Predicted probabilities (softmax outputs).
-    y_true_onehot : ndarray, shape (n_samples, n_classes)
-        One-hot targets.
+        Predicted probabilities (softmax outputs), in [0, 1].
+    y_true_onehot : ndarray, shape (n_samples, n_classes) or (n_samples,)
+        One-hot targets, or integer class labels.
 
     Returns
     -------
     float
         ``-mean_i sum_k Y_ik log P_ik``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``y_pred`` is not a non-empty 2-D array of probabilities, or the
+        targets do not match its rows and classes.
 
     Notes
     -----
@@ -31,8 +39,14 @@ def cross_entropy(y_pred, y_true_onehot):
     which caps one sample's loss at ``-log(1e-15) ~ 34.5``. For the true
     value on extreme logits use :func:`cross_entropy_from_logits`.
     """
-    clipped = np.clip(y_pred, PROBABILITY_FLOOR, 1)
-    return float(-np.mean(np.sum(y_true_onehot * np.log(clipped), axis=1)))
+    P = _scores("y_pred", y_pred)
+    if not ((P >= 0) & (P <= 1)).all():
+        raise ValueError(f"`y_pred` must hold probabilities in [0, 1], got values from "
+                         f"{P.min():.3g} to {P.max():.3g}; for logits use "
+                         "cross_entropy_from_logits")
+    Y = check_targets(y_true_onehot, len(P), P.shape[1], P.dtype, "y_true_onehot")
+    clipped = np.clip(P, PROBABILITY_FLOOR, 1)
+    return float(-np.mean(np.sum(Y * np.log(clipped), axis=1)))
 
 
 def cross_entropy_from_logits(Z, y_true_onehot):
@@ -41,19 +55,36 @@ def cross_entropy_from_logits(Z, y_true_onehot):
     Parameters
     ----------
     Z : ndarray, shape (n_samples, n_classes)
-        Logits (output-layer pre-activations).
-    y_true_onehot : ndarray, shape (n_samples, n_classes)
-        One-hot targets.
+        Logits (output-layer pre-activations), finite.
+    y_true_onehot : ndarray, shape (n_samples, n_classes) or (n_samples,)
+        One-hot targets, or integer class labels.
 
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``Z`` is not a non-empty, finite 2-D array, or the targets do not
+        match its rows and classes.
 
     Notes
     -----
     ``-log softmax(z)_k = logsumexp(z) - z_k``, and
     ``logsumexp(z) = max(z) + log sum exp(z - max(z))`` never overflows, so
     the loss is exact even where a probability underflows to zero.
+    """
+    Z = _scores("Z", Z)
+    Y = check_targets(y_true_onehot, len(Z), Z.shape[1], Z.dtype, "y_true_onehot")
+    return mean_cross_entropy_from_logits(Z, Y)
+
+
+def mean_cross_entropy_from_logits(Z, Y):
+    """:func:`cross_entropy_from_logits` without argument checks, for checked data.
+
+    ``fit`` and ``gradient_check`` call it many times on arrays they have
+    already validated; ``Y`` must be one-hot rows shaped like ``Z``.
     """
     # Class-major copy: numpy reduces a row of a few classes in one short
     # loop per sample, which made this 3x slower on fit's epoch of logits.
@@ -63,5 +94,16 @@ def cross_entropy_from_logits(Z, y_true_onehot):
     # exp(-inf) = 0 is exact, and a loss of inf is the honest answer.
     with np.errstate(over="ignore"):
         log_sum_exp = Z_max + np.log(np.exp(Z_t - Z_max).sum(axis=0))
-        true_logit = np.sum(y_true_onehot.T * Z_t, axis=0)
+        true_logit = np.sum(Y.T * Z_t, axis=0)
         return float(np.mean(log_sum_exp - true_logit))
+
+
+def _scores(name, values):
+    """``values`` as a non-empty, finite 2-D float array (probabilities or logits)."""
+    array = as_float_array(name, values)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"`{name}` must be a non-empty 2-D array (n_samples, n_classes), "
+                         f"got {_describe(array)}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"`{name}` must be finite, got NaN or inf entries")
+    return array

@@ -6,7 +6,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mlp_core.activations import ACTIVATIONS, softmax
-from mlp_core.losses import cross_entropy, cross_entropy_from_logits
+from mlp_core.losses import cross_entropy, mean_cross_entropy_from_logits
 from mlp_core.validation import (
     as_generator,
     check_cache,
@@ -14,7 +14,9 @@ from mlp_core.validation import (
     check_inputs,
     check_int,
     check_layer_sizes,
+    check_params,
     check_positive_finite,
+    check_step,
     check_targets,
 )
 
@@ -36,16 +38,24 @@ class TrainingDiverged(ArithmeticError):
         The offending epoch's mean loss.
     losses : list of float
         Mean losses of the epochs completed before ``epoch``.
+    advice : str
+        What to change. Usually a smaller learning rate; but when the loss
+        of the very first batch, taken before any update, is already beyond
+        the limit, the learning rate cannot be the cause and the advice is
+        to rescale the inputs.
     """
 
-    def __init__(self, epoch, lr, loss, losses):
+    def __init__(self, epoch, lr, loss, losses, advice=None, params_overflowed=False):
         self.epoch = epoch
         self.lr = lr
         self.loss = loss
         self.losses = list(losses)
+        self.advice = advice or f"Try a smaller learning rate such as lr={lr / 10:g}."
+        what = (f"a parameter became inf or NaN (the epoch's mean loss was {loss:.3g})"
+                if params_overflowed else f"the mean loss reached {loss:.3g}")
         super().__init__(
-            f"training diverged in epoch {epoch}: the mean loss reached {loss:.3g} with "
-            f"lr={lr:g}. Try a smaller learning rate such as lr={lr / 10:g}. "
+            f"training diverged in epoch {epoch}: {what} with "
+            f"lr={lr:g}. {self.advice} "
             f"The parameters were restored to their values before epoch {epoch}; "
             f"the {len(self.losses)} losses recorded so far are in `.losses`."
         )
@@ -58,24 +68,41 @@ DIVERGENCE_FACTOR = 10
 def checks_arguments(validate):
     """Validate the arguments of a public math method with ``validate`` before it runs.
 
-    ``validate(network, *args)`` returns the validated arguments. ``fit``
-    validates its data once and then calls the unchecked original
-    (``method.__wrapped__``) in its inner loop, where a check per step would
-    cost several percent of the training time.
+    ``validate(network, *args)`` returns the validated arguments. An
+    overflow inside the method (finite but huge inputs or parameters)
+    becomes a ``ValueError`` that says so, instead of a warning and a
+    silent inf or NaN. ``fit`` validates its data once and then calls the
+    unchecked original (``method.__wrapped__``) in its inner loop, where a
+    check per step would cost several percent of the training time.
     """
 
     def decorate(method):
         @functools.wraps(method)
         def checked(self, *args):
-            return method(self, *validate(self, *args))
+            args = validate(self, *args)
+            try:
+                with np.errstate(over="raise", invalid="raise"):
+                    return method(self, *args)
+            except FloatingPointError as error:
+                raise ValueError(_overflow_message(self, method.__name__, args, error)) from None
 
         return checked
 
     return decorate
 
 
+def _overflow_message(network, method_name, args, error):
+    sizes = [f"largest |W| = {max(float(np.abs(p['W']).max()) for p in network.params):.3g}"]
+    if isinstance(args[0], np.ndarray):
+        sizes.insert(0, f"largest |X| = {float(np.abs(args[0]).max()):.3g}")
+    return (f"`X` or the parameters must be small enough for {method_name} to stay finite "
+            f"in {network.dtype.name}, got an overflow ({error}; {', '.join(sizes)}). "
+            "Scale the inputs to about [0, 1] or standardise them")
+
+
 def forward_arguments(network, X):
-    """``X`` as a finite 2-D array with the network's inputs and dtype."""
+    """``X`` as a finite 2-D array with the network's inputs and dtype; intact ``params``."""
+    check_params(network.params, network.layer_sizes, network.dtype)
     return (check_inputs(X, network.layer_sizes[0], network.dtype),)
 
 
@@ -88,8 +115,10 @@ def backward_arguments(network, X, cache, y_onehot):
 
 
 def update_arguments(network, grads):
-    """``grads`` shaped like ``network.params`` and finite."""
+    """``grads`` shaped like ``network.params``, finite, and a step that stays finite."""
+    check_params(network.params, network.layer_sizes, network.dtype)
     check_grads(grads, network.params)
+    check_step(grads, network.params, network.lr)
     return (grads,)
 
 
@@ -140,7 +169,7 @@ class NeuralNetworkFromScratch:
     def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64):
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.lr = check_positive_finite("lr", lr)
-        if activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise ValueError(
                 f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
             )
@@ -293,6 +322,7 @@ class NeuralNetworkFromScratch:
             or a parameter stops being finite. The parameters are restored
             to their values before the failing epoch.
         """
+        check_params(self.params, self.layer_sizes, self.dtype)
         X = check_inputs(X, self.layer_sizes[0], self.dtype)
         Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
         n_epochs = check_int("n_epochs", n_epochs, 0)
@@ -318,8 +348,11 @@ class NeuralNetworkFromScratch:
 
         limits = threadpool_limits(blas_threads, user_api="blas") if blas_threads else None
         try:
-            self._run_epochs(X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end,
-                             (X_test, y_test, y_train) if eval_data is not None else None)
+            # A diverging run overflows; the check after each epoch reports
+            # it as TrainingDiverged, so the warnings on the way say nothing new.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._run_epochs(X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end,
+                                 (X_test, y_test, y_train) if eval_data is not None else None)
         finally:
             if limits is not None:
                 limits.restore_original_limits()
@@ -361,10 +394,14 @@ class NeuralNetworkFromScratch:
             # in its step (logits taken before that step's update), i.e. the
             # sample-weighted mean of the batch losses. One call per epoch:
             # a call per batch cost ~8% of a step in fixed numpy overheads.
-            epoch_loss = cross_entropy_from_logits(logits, Y_shuffled)
-            if not (epoch_loss <= loss_ceiling and self._params_finite()):
+            epoch_loss = mean_cross_entropy_from_logits(logits, Y_shuffled)
+            loss_ok, params_ok = epoch_loss <= loss_ceiling, self._params_finite()
+            if not (loss_ok and params_ok):
                 self.params = snapshot
-                raise TrainingDiverged(epoch, self.lr, epoch_loss, losses)
+                raise TrainingDiverged(epoch, self.lr, epoch_loss, losses,
+                                       self._advice_if_not_lr(epoch, logits, Y_shuffled,
+                                                              batch_size, loss_ceiling, X),
+                                       params_overflowed=loss_ok)
             losses.append(epoch_loss)
             if record_grad_norms:
                 self.history["grad_norms"].append(norm_sums / n_steps)
@@ -374,6 +411,20 @@ class NeuralNetworkFromScratch:
                 self.history["test_accuracy"].append(self._accuracy(X_test, y_test))
             if on_epoch_end is not None:
                 on_epoch_end(epoch, epoch_loss)
+
+    @staticmethod
+    def _advice_if_not_lr(epoch, logits, Y, batch_size, loss_ceiling, X):
+        """Advice when the first batch's loss, taken before any update, is already too large."""
+        if epoch > 0:
+            return None
+        first_batch = slice(0, batch_size)
+        first_loss = mean_cross_entropy_from_logits(logits[first_batch], Y[first_batch])
+        if first_loss <= loss_ceiling:
+            return None
+        return (f"The first batch already had loss {first_loss:.3g} before any update, so "
+                "a smaller learning rate will not help: the inputs are too large for the "
+                f"initial weights (largest |X| = {float(np.abs(X).max()):.3g}). Scale the "
+                "features to about [0, 1] or standardise them.")
 
     def _params_finite(self):
         return all(np.isfinite(p["W"]).all() and np.isfinite(p["b"]).all() for p in self.params)
@@ -392,6 +443,6 @@ class NeuralNetworkFromScratch:
 
     def score(self, X, y):
         """Accuracy on ``X`` against labels or one-hot rows ``y``."""
-        X = check_inputs(X, self.layer_sizes[0], self.dtype)
-        Y = check_targets(y, len(X), self.layer_sizes[-1], self.dtype)
-        return self._accuracy(X, Y.argmax(axis=1))
+        labels = self.predict(X)
+        Y = check_targets(y, len(labels), self.layer_sizes[-1], self.dtype)
+        return float(np.mean(labels == Y.argmax(axis=1)))

@@ -20,7 +20,9 @@ def _describe(value):
 
 def check_layer_sizes(layer_sizes):
     """Return ``layer_sizes`` as a list of positive ints, or raise."""
-    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+    # Sets and dicts have a length but no defined order of layers.
+    if (isinstance(layer_sizes, (str, bytes, set, frozenset, dict))
+            or not hasattr(layer_sizes, "__len__") or np.ndim(layer_sizes) != 1):
         raise TypeError(
             "`layer_sizes` must be a list of positive integers such as [64, 128, 10], "
             f"got {layer_sizes!r}"
@@ -58,7 +60,8 @@ def check_positive_finite(name, value):
     """Return ``value`` as a float that is finite and > 0, or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a positive finite number, got {value!r}")
-    if not np.isfinite(value) or value <= 0:
+    # float() first: a longdouble such as 1e400 is finite but becomes inf.
+    if not np.isfinite(float(value)) or value <= 0:
         raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
     return float(value)
 
@@ -114,16 +117,18 @@ def check_targets(y, n_samples, n_classes, dtype, name="y"):
     Accepts integer class labels of shape ``(n_samples,)`` or one-hot rows
     of shape ``(n_samples, n_classes)``.
     """
-    y = np.asarray(y)
-    if y.dtype == object or not (
-        np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)
-    ):
+    try:
+        y = np.asarray(y)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"`{name}` must be integer labels or one-hot rows of equal length, "
+                         f"got {y!r}: {error}") from None
+    if y.dtype.kind not in "biuf":
         raise TypeError(
-            f"`{name}` must be integer labels or one-hot rows, got {_describe(y)}"
+            f"`{name}` must be integer labels or one-hot rows of real numbers, got {_describe(y)}"
         )
     if y.ndim == 0 or len(y) != n_samples:
         raise ValueError(
-            f"`{name}` must have one entry per row of X ({n_samples}), got {_describe(y)}"
+            f"`{name}` must have one entry per sample ({n_samples}), got {_describe(y)}"
         )
     if y.ndim == 1:
         if not np.isfinite(y).all() or not np.all(np.mod(y, 1) == 0):
@@ -156,6 +161,42 @@ def check_targets(y, n_samples, n_classes, dtype, name="y"):
     )
 
 
+def _real_finite(name, array, rule):
+    """Raise unless ``array`` holds finite real floats; ``rule`` says what it should be."""
+    if array.dtype.kind != "f":
+        raise TypeError(f"`{name}` must be {rule} of real floats, got {_describe(array)}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"`{name}` must be {rule} with finite entries, got NaN or inf entries")
+
+
+def check_params(params, layer_sizes, dtype):
+    """Check that ``params`` still has the shapes, dtype and finite values of the network's.
+
+    ``params`` is public and mutable; a layer replaced by hand would
+    otherwise surface as a shape error deep inside a matrix product.
+    """
+    if not isinstance(params, list) or len(params) != len(layer_sizes) - 1:
+        raise TypeError(
+            f"`params` must be a list of {len(layer_sizes) - 1} dicts {{'W', 'b'}} for "
+            f"layer_sizes={layer_sizes}, got {type(params).__name__} of length "
+            f"{len(params) if hasattr(params, '__len__') else '?'}"
+        )
+    for l, (layer, n_in, n_out) in enumerate(zip(params, layer_sizes[:-1], layer_sizes[1:])):
+        for key, shape in (("W", (n_in, n_out)), ("b", (n_out,))):
+            array = layer.get(key) if isinstance(layer, dict) else None
+            if (not isinstance(array, np.ndarray) or array.shape != shape
+                    or array.dtype != dtype):
+                raise ValueError(
+                    f"`params[{l}]['{key}']` must be an array of shape {shape} and dtype "
+                    f"{np.dtype(dtype).name} for layer_sizes={layer_sizes}, got {_describe(array)}"
+                )
+            if not np.isfinite(array).all():
+                raise ValueError(
+                    f"`params[{l}]['{key}']` must be finite, got NaN or inf entries; "
+                    "re-create the network or restore its parameters"
+                )
+
+
 def check_cache(cache, n_samples, layer_sizes):
     """Check that ``cache`` is what ``forward`` returns for ``n_samples`` rows."""
     if not isinstance(cache, (list, tuple)) or len(cache) != len(layer_sizes) - 1:
@@ -171,6 +212,7 @@ def check_cache(cache, n_samples, layer_sizes):
                     f"`cache[{l}]['{key}']` must be an array of shape ({n_samples}, {width}) from "
                     f"forward(X) on the same X, got {_describe(array)}"
                 )
+            _real_finite(f"cache[{l}]['{key}']", array, "an array from forward(X)")
 
 
 def check_grads(grads, params):
@@ -188,6 +230,10 @@ def check_grads(grads, params):
                     f"`grads[{l}]['{key}']` must be an array of shape {layer[name].shape}, "
                     f"got {_describe(array)}"
                 )
+            if array.dtype.kind != "f":
+                raise TypeError(
+                    f"`grads[{l}]['{key}']` must be an array of real floats, got {_describe(array)}"
+                )
             if not np.isfinite(array).all():
                 raise ValueError(
                     f"`grads[{l}]['{key}']` must be finite, got NaN or inf entries; "
@@ -195,15 +241,65 @@ def check_grads(grads, params):
                 )
 
 
-def as_generator(rng):
-    """Return a ``np.random.Generator`` from a Generator, an int seed or None (seed 0)."""
+def check_step(grads, params, lr):
+    """Check that the SGD step ``W - lr * dW`` stays finite in the parameters' dtype."""
+    for l, (grad, layer) in enumerate(zip(grads, params)):
+        for key, name in (("dW", "W"), ("db", "b")):
+            with np.errstate(over="ignore", invalid="ignore"):
+                stepped = (layer[name] - lr * grad[key]).astype(layer[name].dtype)
+            if not np.isfinite(stepped).all():
+                raise ValueError(
+                    f"`grads[{l}]['{key}']` times lr={lr:g} must leave `{name}` finite in "
+                    f"{layer[name].dtype.name}, got a step of magnitude "
+                    f"{lr * float(np.abs(grad[key]).max()):.3g}; use a smaller lr or "
+                    "smaller gradients"
+                )
+
+
+def as_generator(rng, name="rng"):
+    """Return a ``np.random.Generator`` from a Generator, an int seed >= 0 or None (seed 0).
+
+    ``name`` is the argument's name in the caller, for the error message.
+    """
     if rng is None:
         return np.random.default_rng(0)
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"`{name}` must be an integer seed >= 0, got {rng!r}")
         return np.random.default_rng(int(rng))
     raise TypeError(
-        f"`rng` must be a numpy Generator, an integer seed or None, got {rng!r}; "
+        f"`{name}` must be a numpy Generator, an integer seed >= 0 or None, got {rng!r}; "
         "create one with np.random.default_rng(seed)"
     )
+
+
+def check_fraction(name, value):
+    """Return ``value`` as a float strictly between 0 and 1, or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number strictly between 0 and 1, got {value!r}")
+    if not 0 < value < 1:
+        raise ValueError(f"`{name}` must be a number strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def as_float_array(name, value, min_ndim=0):
+    """Return ``value`` as a real floating array (ints and bools become float64), or raise.
+
+    Float16, float32 and float64 keep their dtype. Complex, object and string
+    data raise ``TypeError``; fewer than ``min_ndim`` dimensions ``ValueError``.
+    """
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"`{name}` must be a rectangular array of numbers, got {value!r}: "
+                         f"{error}") from None
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    elif array.dtype.kind != "f":
+        raise TypeError(f"`{name}` must hold real numbers, got {_describe(array)}")
+    if array.ndim < min_ndim:
+        raise ValueError(f"`{name}` must have at least {min_ndim} dimension(s), "
+                         f"got {_describe(array)}")
+    return array

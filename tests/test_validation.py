@@ -179,7 +179,7 @@ def test_float32_overflow_to_inf_is_caught():
 # -- y -------------------------------------------------------------------------------
 
 BAD_Y = [
-    (np.array([0, 1, 1]), r"`y`.*one entry per row of X \(6\).*shape \(3,\)"),
+    (np.array([0, 1, 1]), r"`y`.*one entry per sample \(6\).*shape \(3,\)"),
     (np.array([0, 1, 1, 0, 1, 0, 1]), r"`y`.*\(6\).*shape \(7,\)"),
     (np.int64(1), r"`y`.*\(6\).*shape \(\)"),
     (np.array([0, 1, 1, 0, 1, -1]), r"`y`.*0\.\.1.*\[-1\]"),
