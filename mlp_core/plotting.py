@@ -4,15 +4,32 @@ Every function draws on the Axes it is given (or on a new one), returns
 that Axes, trains nothing and changes no global matplotlib settings.
 Colours come from the Okabe-Ito palette, which stays distinguishable
 under the common forms of colour blindness; lines also differ in style.
+
+Every argument is checked before anything is drawn: a bad one raises
+``TypeError`` or ``ValueError`` naming it, and no figure is left behind.
 """
 
 import io
+import numbers
+import reprlib
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 import PIL.Image
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from mlp_core.activations import ACTIVATIONS
+from mlp_core.network import NeuralNetworkFromScratch
+from mlp_core.validation import (
+    _describe,
+    as_float_array,
+    check_inputs,
+    check_int,
+    check_positive_finite,
+    check_targets,
+)
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -28,6 +45,212 @@ OKABE_ITO = {
 PALETTE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1))]
 
+#: Largest ``resolution`` of :func:`plot_decision_boundary`: 1000 x 1000 grid points.
+MAX_RESOLUTION = 1000
+#: Grid points per call of ``predict_proba``, which bounds the memory of the
+#: hidden activations however wide the network is.
+GRID_CHUNK = 65_536
+#: Smallest ``dpi`` of :func:`figure_to_png`: below about 10 dpi the text is
+#: under a pixel high and the font renderer fails.
+MIN_DPI = 20
+#: Largest image of :func:`figure_to_png`, 25 million pixels (100 MB as RGBA).
+MAX_PIXELS = 25_000_000
+#: Longest side of an image that matplotlib's Agg renderer can draw.
+MAX_SIDE = 2**16 - 1
+
+_SHORT = reprlib.Repr()
+
+
+# -- argument checks ---------------------------------------------------------------
+
+def _show(value):
+    """Short description of a received value for an error message."""
+    if isinstance(value, np.ndarray):
+        return _describe(value)
+    # Truncated, so that a long list does not flood the message.
+    return _SHORT.repr(value)
+
+
+def _check_ax(ax):
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes or None, got {_show(ax)}")
+    return ax
+
+
+def _check_title(title):
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"`title` must be a string or None, got {_show(title)}")
+    return title
+
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False, got {_show(value)}")
+    return bool(value)
+
+
+def _check_int_range(name, value, minimum, maximum):
+    check_int(name, value, minimum)
+    if value > maximum:
+        raise ValueError(f"`{name}` must be an integer from {minimum} to {maximum}, got {value!r}")
+    return int(value)
+
+
+def _check_nonnegative_finite(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a finite number >= 0, got {_show(value)}")
+    # float() first: a longdouble such as 1e400 is finite but becomes inf.
+    if not np.isfinite(float(value)) or value < 0:
+        raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _float_array(name, value, ndim, rule):
+    """``value`` as a finite float64 array of ``ndim`` dimensions, at least one entry.
+
+    ``rule`` completes "`name` must be ..." in every error message.
+    """
+    message = f"`{name}` must be {rule}, got {_show(value)}"
+    # None, strings and dicts would become 0-d object or string arrays,
+    # whose description would hide the value received.
+    if value is None or isinstance(value, (str, bytes, Mapping)):
+        raise TypeError(message)
+    try:
+        array = as_float_array(name, value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(message) from None
+    if array.ndim != ndim or array.size == 0:
+        raise ValueError(message)
+    # A longdouble beyond float64's range would turn into inf with a warning.
+    with np.errstate(over="ignore"):
+        array = array.astype(np.float64, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(f"`{name}` must be {rule}, all finite, got {_show(value)}")
+    return array
+
+
+def _log_axis_range(arrays):
+    """Whether ``arrays`` can share a logarithmic axis, and their range for a message.
+
+    Zeros (a loss or gradient that reached exactly 0) are allowed and drawn
+    at the bottom edge; but a negative value has no place on a log axis,
+    and with no positive value at all there is nothing to scale it by.
+    """
+    lowest = min(float(a.min()) for a in arrays)
+    highest = max(float(a.max()) for a in arrays)
+    return lowest >= 0 and highest > 0, f"values from {lowest:.3g} to {highest:.3g}"
+
+
+def _check_unit_interval(name, values):
+    if not ((values >= 0) & (values <= 1)).all():
+        raise ValueError(f"`{name}` must hold fractions in [0, 1], got values from "
+                         f"{values.min():.3g} to {values.max():.3g}")
+    return values
+
+
+def _loss_runs(losses):
+    """``losses`` as a dict of legend label (None for a single run) -> float array."""
+    if not isinstance(losses, Mapping):
+        return {None: _float_array("losses", losses, 1, "a non-empty sequence of numbers or a "
+                                   "dict of str -> such sequences")}
+    if not losses:
+        raise ValueError("`losses` must be a dict with at least one run, got {}")
+    runs = {}
+    for label, run in losses.items():
+        if not isinstance(label, str):
+            raise TypeError("`losses` keys must be strings (the legend labels), "
+                            f"got {_show(label)}")
+        runs[label] = _float_array(f"losses[{label!r}]", run, 1, "a non-empty sequence of numbers")
+    return runs
+
+
+def _accuracy_curves(history):
+    """The train and held-out accuracy curves of ``history``, checked."""
+    keys = ("train_accuracy", "test_accuracy")
+    if not isinstance(history, Mapping):
+        raise TypeError("`history` must be a dict with 'train_accuracy' and 'test_accuracy' "
+                        "lists, such as net.history after fit(..., eval_data=...), "
+                        f"got {_show(history)}")
+    if not all(key in history for key in keys):
+        raise ValueError("`history` must have 'train_accuracy' and 'test_accuracy' entries, "
+                         f"recorded by fit(..., eval_data=...), got keys {_show(list(history))}")
+    curves = []
+    for key in keys:
+        name = f"history[{key!r}]"
+        curves.append(_check_unit_interval(
+            name, _float_array(name, history[key], 1, "a non-empty sequence of accuracies")))
+    train, test = curves
+    if len(test) != len(train):
+        raise ValueError(f"`history['test_accuracy']` must have one entry per epoch of "
+                         f"history['train_accuracy'] ({len(train)}), got {len(test)} entries")
+    return train, test
+
+
+def _check_network(network):
+    if not isinstance(network, NeuralNetworkFromScratch):
+        raise TypeError(f"`network` must be a NeuralNetworkFromScratch, got {_show(network)}")
+    if network.layer_sizes[0] != 2 or network.layer_sizes[-1] != 2:
+        raise ValueError("`network` must have 2 inputs and 2 outputs (two classes in the plane), "
+                         f"got layer_sizes {network.layer_sizes}")
+    return network
+
+
+def _grid_limits(X, margin):
+    """Lower and upper corners of the plotted window around ``X``."""
+    with np.errstate(over="ignore"):
+        low = X.min(axis=0) - margin
+        high = X.max(axis=0) + margin
+        width = high - low
+    if not np.isfinite(width).all():
+        raise ValueError(f"`X` must span a window that stays finite with margin {margin!r} added, "
+                         f"got values of magnitude up to {np.abs(X).max():.3g}")
+    if not (width > 0).all():
+        raise ValueError("`margin` must be > 0 when all points of `X` share an x_1 or an x_2 "
+                         f"value, got {margin!r}")
+    return low, high
+
+
+def _check_widths(widths):
+    rule = "a non-empty sequence of integers >= 1"
+    if widths is None or isinstance(widths, (str, bytes, Mapping)):
+        raise TypeError(f"`widths` must be {rule}, got {_show(widths)}")
+    try:
+        items = list(widths)
+    except TypeError:
+        raise TypeError(f"`widths` must be {rule}, got {_show(widths)}") from None
+    if not items:
+        raise ValueError(f"`widths` must be {rule}, got {_show(widths)}")
+    return [check_int(f"widths[{i}]", width, 1) for i, width in enumerate(items)]
+
+
+def _check_z_range(z_range):
+    rule = "two numbers (low, high) with low < high"
+    low_high = _float_array("z_range", z_range, 1, rule)
+    if low_high.shape != (2,) or not low_high[0] < low_high[1]:
+        raise ValueError(f"`z_range` must be {rule}, got {_show(z_range)}")
+    with np.errstate(over="ignore"):
+        finite_width = np.isfinite(low_high[1] - low_high[0])
+    if not finite_width:
+        raise ValueError(f"`z_range` must be {rule} and a finite width high - low, "
+                         f"got {_show(z_range)}")
+    return low_high
+
+
+def _check_dpi(fig, dpi):
+    check_positive_finite("dpi", dpi)
+    if dpi < MIN_DPI:
+        raise ValueError(f"`dpi` must be >= {MIN_DPI}, since smaller text cannot be rendered, "
+                         f"got {dpi!r}")
+    width, height = fig.get_size_inches() * float(dpi)
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ValueError(
+            f"`dpi` must give an image of at most {MAX_PIXELS:,} pixels and {MAX_SIDE} per side, "
+            f"got {dpi!r}, which gives {width:.0f} x {height:.0f} pixels for this "
+            f"{fig.get_size_inches()[0]:g} x {fig.get_size_inches()[1]:g} inch figure")
+    return float(dpi)
+
+
+# -- figures -----------------------------------------------------------------------
 
 def _axes(ax, figsize=(6, 3.5)):
     if ax is None:
@@ -42,17 +265,36 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
     ----------
     losses : sequence of float, or dict of str -> sequence of float
         One run's per-epoch losses, or several runs keyed by legend label.
+        Every run needs at least one value, and all values must be finite.
     ax : matplotlib Axes, optional
     log_scale : bool, default False
-        Logarithmic loss axis.
+        Logarithmic loss axis. It needs losses >= 0, not all 0; a loss of
+        exactly 0 is drawn at the bottom edge.
     title : str, optional
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``losses`` is not numbers or a dict of them with string keys, or
+        ``ax``, ``log_scale`` or ``title`` has the wrong type.
+    ValueError
+        If a run is empty, not 1-D or holds NaN or inf, or if ``log_scale``
+        is True and a loss is negative or all are 0.
     """
+    _check_ax(ax)
+    log_scale = _check_bool("log_scale", log_scale)
+    _check_title(title)
+    runs = _loss_runs(losses)
+    if log_scale:
+        drawable, seen = _log_axis_range(runs.values())
+        if not drawable:
+            raise ValueError("`log_scale` must be False unless the losses are >= 0 and not all 0 "
+                             f"(a log axis shows only positive values), got True with {seen}")
     ax = _axes(ax)
-    runs = losses if isinstance(losses, dict) else {None: losses}
     for i, (label, run) in enumerate(runs.items()):
         ax.plot(np.arange(1, len(run) + 1), run, label=label, lw=2,
                 color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)])
@@ -62,7 +304,7 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
         ax.set_yscale("log")
     if title:
         ax.set_title(title)
-    if isinstance(losses, dict):
+    if isinstance(losses, Mapping):
         ax.legend(frameon=False, fontsize="small")
     return ax
 
@@ -73,16 +315,35 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
     Parameters
     ----------
     grad_norms : ndarray, shape (n_epochs, n_layers)
-        ``history['grad_norms']`` from ``fit(..., record_grad_norms=True)``.
+        ``history['grad_norms']`` from ``fit(..., record_grad_norms=True)``:
+        finite, >= 0 and not all 0, as they are drawn on a log axis. A norm
+        of exactly 0 (a layer whose gradient vanished) is drawn at the
+        bottom edge.
     ax : matplotlib Axes, optional
     title : str, optional
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``grad_norms`` does not hold real numbers, or ``ax`` or ``title``
+        has the wrong type.
+    ValueError
+        If ``grad_norms`` is not a non-empty 2-D array of finite values
+        >= 0, not all 0.
     """
+    _check_ax(ax)
+    _check_title(title)
+    grad_norms = _float_array("grad_norms", grad_norms, 2,
+                              "a non-empty 2-D array of shape (n_epochs, n_layers)")
+    drawable, seen = _log_axis_range([grad_norms])
+    if not drawable:
+        raise ValueError("`grad_norms` must be >= 0 and not all 0 (they are drawn on a log axis), "
+                         f"got {seen}")
     ax = _axes(ax)
-    grad_norms = np.asarray(grad_norms)
     n_layers = grad_norms.shape[1]
     for l in range(n_layers):
         name = "output" if l == n_layers - 1 else f"hidden {l + 1}"
@@ -99,12 +360,37 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
 
 
 def plot_accuracy(history, ax=None, title=None):
-    """Train and held-out accuracy per epoch from ``fit(..., eval_data=...)``."""
+    """Train and held-out accuracy per epoch from ``fit(..., eval_data=...)``.
+
+    Parameters
+    ----------
+    history : dict
+        ``net.history``, with lists ``'train_accuracy'`` and
+        ``'test_accuracy'`` of equal, non-zero length holding values in
+        [0, 1].
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``history`` is not a dict or its curves do not hold real numbers,
+        or ``ax`` or ``title`` has the wrong type.
+    ValueError
+        If a curve is missing, empty, not 1-D, outside [0, 1], or the two
+        differ in length.
+    """
+    _check_ax(ax)
+    _check_title(title)
+    train, test = _accuracy_curves(history)
     ax = _axes(ax)
-    epochs = np.arange(1, len(history["train_accuracy"]) + 1)
-    ax.plot(epochs, history["train_accuracy"], lw=2, color=PALETTE[0], label="train")
-    ax.plot(epochs, history["test_accuracy"], lw=2, color=PALETTE[1], linestyle="--",
-            label="held-out")
+    epochs = np.arange(1, len(train) + 1)
+    ax.plot(epochs, train, lw=2, color=PALETTE[0], label="train")
+    ax.plot(epochs, test, lw=2, color=PALETTE[1], linestyle="--", label="held-out")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
@@ -115,42 +401,68 @@ def plot_accuracy(history, ax=None, title=None):
 
 
 def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, title=None):
-    """Class regions of a 2-input network, with the data points on top.
+    """Class regions of a 2-input, 2-class network, with the data points on top.
+
+    The shading is the predicted probability of class 1; the white line,
+    where it is 0.5, is the decision boundary.
 
     Parameters
     ----------
     network : NeuralNetworkFromScratch
-        A trained network with two inputs.
-    X : ndarray, shape (n_samples, 2)
-    y : ndarray, shape (n_samples,)
-        Integer labels, drawn as circles (0) and squares (1, 2, ...).
+        A trained network with two inputs and two outputs.
+    X : array-like, shape (n_samples, 2)
+        Finite points; lists are accepted.
+    y : array-like, shape (n_samples,) or (n_samples, 2)
+        Labels 0 or 1 (whole floats such as 1.0 are accepted), drawn as
+        circles (0) and squares (1), or one-hot rows.
     ax : matplotlib Axes, optional
     resolution : int, default 200
-        Grid points per axis.
+        Grid points per axis, from 2 to ``MAX_RESOLUTION`` (1000).
     margin : float, default 0.5
-        Space around the data.
+        Space around the data, finite and >= 0; it must be > 0 if all
+        points share an x_1 or an x_2 value.
     title : str, optional
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``network`` is not a NeuralNetworkFromScratch, ``X`` or ``y`` do
+        not hold real numbers, or another argument has the wrong type.
+    ValueError
+        If the network does not have 2 inputs and 2 outputs, ``X`` is not
+        finite with shape (n_samples, 2), ``y`` does not give a label 0 or
+        1 per row of ``X``, or ``resolution`` or ``margin`` is out of range.
     """
+    _check_ax(ax)
+    _check_title(title)
+    _check_network(network)
+    X = check_inputs(X, 2, np.float64, "X")
+    labels = check_targets(y, len(X), 2, np.float64, "y").argmax(axis=1)
+    resolution = _check_int_range("resolution", resolution, 2, MAX_RESOLUTION)
+    margin = _check_nonnegative_finite("margin", margin)
+    low, high = _grid_limits(X, margin)
     ax = _axes(ax, figsize=(4, 4))
-    x_min, y_min = X.min(axis=0) - margin
-    x_max, y_max = X.max(axis=0) + margin
-    grid_x, grid_y = np.meshgrid(np.linspace(x_min, x_max, resolution),
-                                 np.linspace(y_min, y_max, resolution))
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], resolution),
+                                 np.linspace(low[1], high[1], resolution))
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-    proba = network.predict_proba(grid)[:, 1].reshape(grid_x.shape)
+    proba = np.concatenate([network.predict_proba(grid[start:start + GRID_CHUNK])[:, 1]
+                            for start in range(0, len(grid), GRID_CHUNK)]).reshape(grid_x.shape)
     ax.contourf(grid_x, grid_y, proba, levels=np.linspace(0, 1, 11), cmap="cividis",
                 vmin=0, vmax=1, alpha=0.85)
-    ax.contour(grid_x, grid_y, proba, levels=[0.5], colors="white", linewidths=2)
-    markers = ["o", "s", "^", "D"]
-    for label in np.unique(y):
-        points = X[y == label]
-        ax.scatter(points[:, 0], points[:, 1], s=120, marker=markers[label % 4],
-                   edgecolor="black", facecolor="white" if label == 0 else "black",
-                   linewidth=1.5, label=f"class {label}", zorder=3)
+    # Without both sides of 0.5 in view there is no boundary to draw, and
+    # some matplotlib versions warn about the empty contour.
+    if proba.min() < 0.5 < proba.max():
+        ax.contour(grid_x, grid_y, proba, levels=[0.5], colors="white", linewidths=2)
+    for label, marker in ((0, "o"), (1, "s")):
+        points = X[labels == label]
+        if len(points):
+            ax.scatter(points[:, 0], points[:, 1], s=120, marker=marker, edgecolor="black",
+                       facecolor="white" if label == 0 else "black", linewidth=1.5,
+                       label=f"class {label}", zorder=3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")
@@ -167,20 +479,37 @@ def plot_success_rate(widths, rates, ax=None, title=None):
     Parameters
     ----------
     widths : sequence of int
-        Hidden-layer widths, one bar each.
+        Hidden-layer widths (>= 1), one bar each; at least one.
     rates : sequence of float
-        Fraction of runs solved for each width, in [0, 1].
+        Fraction of runs solved for each width, in [0, 1]; one per width.
     ax : matplotlib Axes, optional
     title : str, optional
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If a width is not an integer, ``rates`` does not hold real numbers,
+        or ``ax`` or ``title`` has the wrong type.
+    ValueError
+        If ``widths`` is empty or a width < 1, or ``rates`` is not 1-D, has
+        a different length from ``widths`` or a value outside [0, 1].
     """
+    _check_ax(ax)
+    _check_title(title)
+    widths = _check_widths(widths)
+    rates_array = _float_array("rates", rates, 1, "a non-empty 1-D sequence of fractions")
+    if len(rates_array) != len(widths):
+        raise ValueError(f"`rates` must have one entry per width ({len(widths)}), "
+                         f"got {len(rates_array)} entries: {_show(rates)}")
+    _check_unit_interval("rates", rates_array)
     ax = _axes(ax, figsize=(5, 3))
     positions = np.arange(len(widths))
-    bars = ax.bar(positions, rates, color=OKABE_ITO["blue"], edgecolor="black")
-    ax.bar_label(bars, labels=[f"{rate:.0%}" for rate in rates], padding=2)
+    bars = ax.bar(positions, rates_array, color=OKABE_ITO["blue"], edgecolor="black")
+    ax.bar_label(bars, labels=[f"{rate:.0%}" for rate in rates_array], padding=2)
     ax.set_xticks(positions, [str(w) for w in widths])
     ax.set_ylim(0, 1.12)
     ax.set_xlabel("hidden width")
@@ -198,17 +527,30 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
     name : {'relu', 'sigmoid'}
     ax : matplotlib Axes, optional
     z_range : tuple of float
-        Interval of ``z`` to draw.
+        Interval ``(low, high)`` of ``z`` to draw: two finite numbers with
+        ``low < high`` and a finite width ``high - low``.
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string, ``z_range`` does not hold real numbers
+        or ``ax`` is not an Axes.
+    ValueError
+        If ``name`` is not a known activation or ``z_range`` is not a valid
+        interval.
     """
-    if name not in ACTIVATIONS:
-        raise ValueError(f"`name` must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        error = ValueError if isinstance(name, str) else TypeError
+        raise error(f"`name` must be one of {sorted(ACTIVATIONS)}, got {_show(name)}")
+    _check_ax(ax)
+    low, high = _check_z_range(z_range)
     function, derivative = ACTIVATIONS[name]
     ax = _axes(ax, figsize=(4, 3))
-    z = np.linspace(*z_range, 1001)
+    z = np.linspace(low, high, 1001)
     ax.plot(z, function(z), lw=2, color=PALETTE[0], label=f"{name}(z)")
     slope = derivative(z)
     # A jump (ReLU's at 0) drawn as a line would look like a vertical
@@ -235,7 +577,33 @@ def figure_to_png(fig, dpi=72, colors=64):
     The image is reduced to a palette of ``colors`` colours (about a third
     of the bytes of full RGBA for line plots) and carries no metadata, so
     the same figure always gives the same bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    dpi : float, default 72
+        Pixels per inch, at least ``MIN_DPI`` (20), and small enough for an
+        image of at most ``MAX_PIXELS`` (25 million) pixels and
+        ``MAX_SIDE`` (65535) pixels per side.
+    colors : int, default 64
+        Size of the palette, from 2 to 256.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a Figure, or ``dpi`` or ``colors`` is not a number
+        of the right kind.
+    ValueError
+        If ``dpi`` or ``colors`` is out of range.
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"`fig` must be a matplotlib Figure, got {_show(fig)}")
+    dpi = _check_dpi(fig, dpi)
+    colors = _check_int_range("colors", colors, 2, 256)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     image = PIL.Image.open(buffer).convert("RGB").quantize(
