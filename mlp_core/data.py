@@ -4,13 +4,13 @@ Both are built in memory or read from scikit-learn's bundled files; nothing
 is downloaded.
 """
 
-import numbers
+import math
 
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from mlp_core.validation import check_int
+from mlp_core.validation import check_fraction, check_int
 
 
 def xor_data():
@@ -41,25 +41,59 @@ def load_digits_scaled():
     return digits.data / 16.0, digits.target
 
 
+#: Largest seed of the split: scikit-learn's ``random_state`` is a 32-bit seed.
+MAX_SPLIT_SEED = 2**32 - 1
+
+
+def _check_split_seed(seed):
+    seed = check_int("seed", seed, 0)
+    if seed > MAX_SPLIT_SEED:
+        raise ValueError(f"`seed` must be an integer in [0, {MAX_SPLIT_SEED}], got {seed!r}")
+    return seed
+
+
+def _check_feasible_test_size(test_size, y):
+    """Refuse a ``test_size`` that leaves a class out of either split."""
+    n, n_classes = len(y), len(np.unique(y))
+    # scikit-learn's own rounding: the test split holds ceil(test_size * n).
+    n_test = math.ceil(test_size * n)
+    if not n_classes <= n_test <= n - n_classes:
+        low, high = (n_classes - 1) / n, (n - n_classes) / n
+        raise ValueError(
+            f"`test_size` must leave at least one sample of each of the {n_classes} classes in "
+            f"both splits of the {n} digits, i.e. lie in ({low:.6g}, {high:.6g}], "
+            f"got {test_size!r}, which holds out {n_test} of them"
+        )
+
+
 def load_digits_split(test_size=0.2, seed=0):
     """Scaled digits with a stratified, seeded train/test split.
 
     Parameters
     ----------
     test_size : float, default 0.2
-        Fraction held out, strictly between 0 and 1.
+        Fraction held out, strictly between 0 and 1 (numpy floats are
+        accepted). Both splits must hold at least one sample of each of
+        the 10 classes, so with 1797 digits it must lie in
+        ``(9/1797, 1787/1797]``, about ``(0.005008, 0.994435]``.
     seed : int, default 0
-        Seed of the split.
+        Seed of the split, an integer in ``[0, 2**32 - 1]``.
 
     Returns
     -------
     X_train, X_test : ndarray, shape (n_train, 64), (n_test, 64)
     y_train, y_test : ndarray, shape (n_train,), (n_test,)
+
+    Raises
+    ------
+    TypeError
+        If ``test_size`` is not a real number or ``seed`` not an integer
+        (bools are neither).
+    ValueError
+        If ``test_size`` or ``seed`` lies outside its range.
     """
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"`test_size` must be a number strictly between 0 and 1, got {test_size!r}")
-    if not 0 < test_size < 1:
-        raise ValueError(f"`test_size` must lie strictly between 0 and 1, got {test_size!r}")
-    seed = check_int("seed", seed, 0)
+    test_size = check_fraction("test_size", test_size)
+    seed = _check_split_seed(seed)
     X, y = load_digits_scaled()
+    _check_feasible_test_size(test_size, y)
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)

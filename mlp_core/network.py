@@ -38,6 +38,9 @@ class TrainingDiverged(ArithmeticError):
         The offending epoch's mean loss.
     losses : list of float
         Mean losses of the epochs completed before ``epoch``.
+    cause : str
+        What went wrong: the loss that crossed the limit, or a parameter
+        that stopped being finite.
     advice : str
         What to change. Usually a smaller learning rate; but when the loss
         of the very first batch, taken before any update, is already beyond
@@ -51,10 +54,10 @@ class TrainingDiverged(ArithmeticError):
         self.loss = loss
         self.losses = list(losses)
         self.advice = advice or f"Try a smaller learning rate such as lr={lr / 10:g}."
-        what = (f"a parameter became inf or NaN (the epoch's mean loss was {loss:.3g})"
-                if params_overflowed else f"the mean loss reached {loss:.3g}")
+        self.cause = (f"a parameter became inf or NaN (the epoch's mean loss was {loss:.3g})"
+                      if params_overflowed else f"the mean loss reached {loss:.3g}")
         super().__init__(
-            f"training diverged in epoch {epoch}: {what} with "
+            f"training diverged in epoch {epoch}: {self.cause} with "
             f"lr={lr:g}. {self.advice} "
             f"The parameters were restored to their values before epoch {epoch}; "
             f"the {len(self.losses)} losses recorded so far are in `.losses`."

@@ -23,6 +23,7 @@ This module wires training (:mod:`mlp_core.experiments`) to figures
 import html
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -32,6 +33,7 @@ from matplotlib.figure import Figure
 from mlp_core import plotting
 from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor
+from mlp_core.validation import _describe, check_int, check_positive_finite
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
 MODES = ("auto", "live", "precomputed")
@@ -68,7 +70,18 @@ def format_value(value):
 
 
 def resolve_mode(mode):
-    """``'live'`` or ``'precomputed'`` from ``mode`` and ``MLP_CORE_WIDGETS``."""
+    """``'live'`` or ``'precomputed'`` from ``mode`` and ``MLP_CORE_WIDGETS``.
+
+    Raises
+    ------
+    TypeError
+        If ``mode`` is not a string.
+    ValueError
+        If ``mode`` is not one of ``MODES``.
+    """
+    # A type check first: `in` on an array would compare elementwise.
+    if not isinstance(mode, str):
+        raise TypeError(f"`mode` must be one of {MODES}, got {_describe(mode)}")
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
     if mode == "auto":
@@ -215,12 +228,47 @@ def _build(mode, title, controls_by_mode, render, default_epochs=200):
     return build_live(title, controls_by_mode["live"], render, default_epochs)
 
 
+def _check_settings(settings, controls_by_mode):
+    """Refuse ``settings`` unless its keys are those of the explorer's controls.
+
+    Keys that every mode's controls define are required; keys of only some
+    modes (such as the live explorers' seed or epochs) are optional.
+    """
+    names = [{control.name for control in controls} for controls in controls_by_mode.values()]
+    required, known = set.intersection(*names), set.union(*names)
+    if not isinstance(settings, Mapping):
+        raise TypeError(f"`settings` must be a dict with the keys {sorted(required)}, "
+                        f"got {_describe(settings)}")
+    missing = sorted(required - set(settings))
+    unknown = sorted(set(settings) - known, key=repr)
+    if missing or unknown:
+        optional = f" and optionally {sorted(known - required)}" if known != required else ""
+        raise ValueError(
+            f"`settings` must have the keys {sorted(required)}{optional}, got {dict(settings)!r}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unknown {unknown}" if unknown else ""))
+    return settings
+
+
+def _mark_single_points(*axes):
+    # A line through one point, as a one-epoch run draws, is invisible
+    # without a marker, and the automatic ticks would split that epoch.
+    for ax in axes:
+        for line in ax.lines:
+            if len(line.get_xdata()) == 1:
+                line.set_marker("o")
+                ax.set_xticks(line.get_xdata())
+
+
+def _epochs(n):
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
 def _diverged_text(run):
     if run.diverged is None:
         return ""
-    return (f"<b>Diverged</b> in epoch {run.diverged.epoch}: the mean loss reached "
-            f"{run.diverged.loss:.3g}. Try a smaller learning rate, e.g. "
-            f"lr={run.diverged.lr / 10:g}. ")
+    error = run.diverged
+    return f"<b>Diverged</b> in epoch {error.epoch}: {error.cause}. {html.escape(error.advice)} "
 
 
 def _diverged_axes(ax, run):
@@ -245,7 +293,33 @@ XOR_CONTROLS = {
 
 
 def render_xor(settings, on_epoch_end=None):
-    """Figure, summary and code line of one XOR run."""
+    """Figure, summary and code line of one XOR run.
+
+    Parameters
+    ----------
+    settings : dict
+        Keyword arguments of :func:`~mlp_core.experiments.train_xor` named
+        by ``XOR_CONTROLS``: ``'hidden'`` and ``'lr'``, optionally
+        ``'seed'``; their values follow ``train_xor``'s rules.
+    on_epoch_end : callable or None, optional
+        Called as ``on_epoch_end(epoch, loss)`` after every epoch.
+
+    Returns
+    -------
+    png : bytes
+    summary : str
+        HTML.
+    code : str
+        The ``train_xor`` call that reproduces the run.
+
+    Raises
+    ------
+    TypeError
+        If ``settings`` is not a dict, or a value has the wrong type.
+    ValueError
+        If a key is missing or unknown, or a value breaks its rule.
+    """
+    settings = _check_settings(settings, XOR_CONTROLS)
     run = train_xor(**settings, on_epoch_end=on_epoch_end)
     fig = Figure(figsize=(8, 3.2), layout="constrained")
     loss_ax, boundary_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
@@ -292,14 +366,46 @@ DIGITS_CONTROLS = {
 
 
 def _digits_call(settings):
-    arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
-                 "activation": settings["activation"],
-                 "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS_PRECOMPUTED)}
-    return arguments
+    """``train_digits`` keywords of ``settings``, checked under the names the caller wrote."""
+    settings = _check_settings(settings, DIGITS_CONTROLS)
+    hidden = tuple(check_int(f"settings[{key!r}]", settings[key], 1)
+                   for key in ("hidden_1", "hidden_2"))
+    # At least one epoch: the figure plots curves over the epochs.
+    n_epochs = check_int("settings['n_epochs']",
+                         settings.get("n_epochs", DIGITS_EPOCHS_PRECOMPUTED), 1)
+    return {"hidden": hidden, "lr": settings["lr"], "activation": settings["activation"],
+            "n_epochs": n_epochs}
 
 
 def render_digits(settings, on_epoch_end=None):
-    """Figure, summary and code line of one digits run."""
+    """Figure, summary and code line of one digits run.
+
+    Parameters
+    ----------
+    settings : dict
+        The controls of ``DIGITS_CONTROLS``: ``'activation'``,
+        ``'hidden_1'``, ``'hidden_2'`` (ints ``>= 1``) and ``'lr'``, and
+        optionally ``'n_epochs'`` (an int ``>= 1``; default
+        ``DIGITS_EPOCHS_PRECOMPUTED``). ``activation`` and ``lr`` follow
+        :func:`~mlp_core.experiments.train_digits`'s rules.
+    on_epoch_end : callable or None, optional
+        Called as ``on_epoch_end(epoch, loss)`` after every epoch.
+
+    Returns
+    -------
+    png : bytes
+    summary : str
+        HTML.
+    code : str
+        The ``train_digits`` call that reproduces the run.
+
+    Raises
+    ------
+    TypeError
+        If ``settings`` is not a dict, or a value has the wrong type.
+    ValueError
+        If a key is missing or unknown, or a value breaks its rule.
+    """
     arguments = _digits_call(settings)
     run = train_digits(**arguments, on_epoch_end=on_epoch_end)
     fig = Figure(figsize=(10, 2.9), layout="constrained")
@@ -308,8 +414,9 @@ def render_digits(settings, on_epoch_end=None):
         plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
         plotting.plot_accuracy(run.history, ax=accuracy_ax, title="accuracy")
         plotting.plot_grad_norms(run.history["grad_norms"], ax=norms_ax, title="gradient norms")
+        _mark_single_points(loss_ax, accuracy_ax, norms_ax)
         summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, held-out "
-                   f"{run.history['test_accuracy'][-1]:.3f} after {len(run.losses)} epochs")
+                   f"{run.history['test_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
     else:
         for ax in (loss_ax, accuracy_ax, norms_ax):
             _diverged_axes(ax, run)
@@ -334,20 +441,45 @@ LR_CONTROLS["live"] = LR_CONTROLS["precomputed"]
 
 
 class LearningRateSweep:
-    """Digits runs of the chapter's network at several learning rates, trained on demand."""
+    """Digits runs of the chapter's network at several learning rates, trained on demand.
+
+    Parameters
+    ----------
+    n_epochs : int, default LR_EPOCHS
+        Epochs of every run, ``>= 1`` (the figure plots loss curves).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n_epochs`` is not an integer ``>= 1``.
+    """
 
     def __init__(self, n_epochs=LR_EPOCHS):
-        self.n_epochs = n_epochs
+        self.n_epochs = check_int("n_epochs", n_epochs, 1)
         self.runs = {}
 
     def run(self, lr, on_epoch_end=None):
+        """The run at learning rate ``lr`` (finite, ``> 0``), trained on first use.
+
+        ``on_epoch_end`` (callable or None) is only called while training,
+        not for a stored run.
+        """
+        lr = check_positive_finite("lr", lr)
+        if on_epoch_end is not None and not callable(on_epoch_end):
+            raise TypeError(f"`on_epoch_end` must be callable or None, got {on_epoch_end!r}")
         if lr not in self.runs:
             self.runs[lr] = train_digits(lr=lr, n_epochs=self.n_epochs, on_epoch_end=on_epoch_end)
         return self.runs[lr]
 
     def render(self, settings, on_epoch_end=None):
-        """Every run so far in grey, the selected one highlighted."""
-        lr = settings["lr"]
+        """Every run so far in grey, the selected one highlighted.
+
+        ``settings`` is ``{'lr': lr}`` with ``lr`` finite and ``> 0``;
+        returns ``(png_bytes, summary_html, code_line)``. Raises
+        ``TypeError`` or ``ValueError`` naming the key otherwise.
+        """
+        settings = _check_settings(settings, LR_CONTROLS)
+        lr = check_positive_finite("settings['lr']", settings["lr"])
         selected = self.run(lr, on_epoch_end)
         fig = Figure(figsize=(7, 3.2), layout="constrained")
         ax = fig.subplots()
@@ -359,7 +491,9 @@ class LearningRateSweep:
             ax.lines[-1].set_color(plotting.OKABE_ITO["blue"])
             ax.lines[-1].set_linewidth(3)
         ax.set_yscale("log")
-        ax.set_xlim(1, self.n_epochs)
+        # One epoch is one point: an axis from 1 to 1 would be singular.
+        ax.set_xlim(*((1, self.n_epochs) if self.n_epochs > 1 else (0.5, 1.5)))
+        _mark_single_points(ax)
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean cross-entropy")
         ax.set_title(f"lr = {lr:g} (grey: the other learning rates)")
@@ -368,7 +502,8 @@ class LearningRateSweep:
             summary = _diverged_text(selected)
         else:
             summary = (f"final loss {selected.losses[-1]:.3g}, held-out accuracy "
-                       f"{selected.history['test_accuracy'][-1]:.3f} after {self.n_epochs} epochs")
+                       f"{selected.history['test_accuracy'][-1]:.3f} "
+                       f"after {_epochs(self.n_epochs)}")
         code = call_line("train_digits", {"lr": lr, "n_epochs": self.n_epochs})
         return plotting.figure_to_png(fig), summary, code
 
@@ -383,7 +518,22 @@ def explore_learning_rate(mode="auto"):
 
 
 def precomputed_grid(explorer):
-    """``{combination_class: (png_bytes, panel_html)}`` of a precomputed explorer."""
+    """``{combination_class: (png_bytes, panel_html)}`` of a precomputed explorer.
+
+    Raises
+    ------
+    TypeError
+        If ``explorer`` is not a widget.
+    ValueError
+        If it is not an explorer built in ``'precomputed'`` mode.
+    """
+    rule = "an explorer built in 'precomputed' mode, such as explore_xor('precomputed')"
+    if not isinstance(explorer, widgets.Widget):
+        raise TypeError(f"`explorer` must be {rule}, got {_describe(explorer)}")
+    classes = list(getattr(explorer, "_dom_classes", ()))
+    if "mlp-precomputed" not in classes:
+        raise ValueError(f"`explorer` must be {rule}, got a {type(explorer).__name__} "
+                         f"with CSS classes {classes}")
     grid = {}
     pending = [explorer]
     while pending:
