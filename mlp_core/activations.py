@@ -13,6 +13,14 @@ import numpy as np
 from mlp_core.validation import as_float_array
 
 
+class NonFiniteLogitsError(ValueError):
+    """A row of logits given to :func:`softmax` has no probability vector.
+
+    ``fit`` catches it as a sign of divergence; anywhere else it is the
+    ``ValueError`` of a bad argument.
+    """
+
+
 def _real(z, name="z"):
     # The network passes float arrays; skip the full check for them, since
     # these functions run several times in every SGD step.
@@ -104,8 +112,9 @@ def softmax(Z):
     Z_max = Z.max(axis=-1, keepdims=True)
     # The row maxima are few: checking them catches NaN, +inf and all -inf rows cheaply.
     if not np.isfinite(Z_max).all():
-        raise ValueError("`Z` must have a finite maximum in every row (no NaN, no +inf, "
-                         f"not all -inf), got row maxima including {_first_bad(Z_max)}")
+        raise NonFiniteLogitsError(
+            "`Z` must have a finite maximum in every row (no NaN, no +inf, not all -inf), "
+            f"got row maxima including {_first_bad(Z_max)}")
     # A logit more than the float range below its row's maximum (only
     # possible near +-1e308) shifts to -inf, whose exponential is exactly 0.
     with np.errstate(over="ignore"):

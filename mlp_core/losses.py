@@ -10,6 +10,9 @@ from mlp_core.validation import _describe, as_float_array, check_targets
 
 #: Floor used by the source chapter before taking the log of a probability.
 PROBABILITY_FLOOR = 1e-15
+#: How far a row of probabilities may sum from 1 (float32 softmax rows
+#: sum to 1 within about 1e-7; float16 ones within about 1e-3).
+ROW_SUM_TOLERANCE = 1e-2
 
 
 def cross_entropy(y_pred, y_true_onehot):
@@ -44,6 +47,11 @@ def cross_entropy(y_pred, y_true_onehot):
         raise ValueError(f"`y_pred` must hold probabilities in [0, 1], got values from "
                          f"{P.min():.3g} to {P.max():.3g}; for logits use "
                          "cross_entropy_from_logits")
+    row_sums = P.sum(axis=1)
+    if not np.allclose(row_sums, 1, rtol=0, atol=ROW_SUM_TOLERANCE):
+        worst = row_sums[np.argmax(np.abs(row_sums - 1))]
+        raise ValueError(f"`y_pred` rows must sum to 1 (within {ROW_SUM_TOLERANCE:g}), got a row "
+                         f"summing to {worst:.6g}")
     Y = check_targets(y_true_onehot, len(P), P.shape[1], P.dtype, "y_true_onehot")
     clipped = np.clip(P, PROBABILITY_FLOOR, 1)
     return float(-np.mean(np.sum(Y * np.log(clipped), axis=1)))
@@ -99,8 +107,13 @@ def mean_cross_entropy_from_logits(Z, Y):
 
 
 def _scores(name, values):
-    """``values`` as a non-empty, finite 2-D float array (probabilities or logits)."""
+    """``values`` as a non-empty, finite 2-D float array (probabilities or logits).
+
+    Float16 is computed in float32: its range would turn the probability
+    floor into 0 and moderate logit differences into inf.
+    """
     array = as_float_array(name, values)
+    array = array.astype(np.promote_types(array.dtype, np.float32), copy=False)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"`{name}` must be a non-empty 2-D array (n_samples, n_classes), "
                          f"got {_describe(array)}")

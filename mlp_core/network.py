@@ -5,7 +5,7 @@ import functools
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mlp_core.activations import ACTIVATIONS, softmax
+from mlp_core.activations import ACTIVATIONS, NonFiniteLogitsError, softmax
 from mlp_core.losses import cross_entropy, mean_cross_entropy_from_logits
 from mlp_core.validation import (
     as_generator,
@@ -16,6 +16,7 @@ from mlp_core.validation import (
     check_layer_sizes,
     check_params,
     check_positive_finite,
+    check_rows,
     check_step,
     check_targets,
 )
@@ -24,7 +25,7 @@ from mlp_core.validation import (
 class TrainingDiverged(ArithmeticError):
     """Raised by :meth:`NeuralNetworkFromScratch.fit` when the loss blows up.
 
-    A run diverges when an epoch's mean loss is NaN or inf, exceeds
+    A run diverges when an epoch's logits overflow, its mean loss is NaN or inf, exceeds
     ``DIVERGENCE_FACTOR * log(n_classes)`` (10 times the loss of a network
     that guesses uniformly), or a parameter stops being finite.
 
@@ -94,11 +95,22 @@ def checks_arguments(validate):
     return decorate
 
 
+def _check_dtype(dtype):
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.float32, np.float64):
+        raise TypeError(f"`dtype` must be numpy.float32 or numpy.float64, got {dtype!r}")
+    return resolved
+
+
 def _overflow_message(network, method_name, args, error):
     sizes = [f"largest |W| = {max(float(np.abs(p['W']).max()) for p in network.params):.3g}"]
     if isinstance(args[0], np.ndarray):
         sizes.insert(0, f"largest |X| = {float(np.abs(args[0]).max()):.3g}")
-    return (f"`X` or the parameters must be small enough for {method_name} to stay finite "
+    culprits = "`X`, `cache`" if method_name == "backward" else "`X`"
+    return (f"{culprits} or the parameters must be small enough for {method_name} to stay finite "
             f"in {network.dtype.name}, got an overflow ({error}; {', '.join(sizes)}). "
             "Scale the inputs to about [0, 1] or standardise them")
 
@@ -106,7 +118,9 @@ def _overflow_message(network, method_name, args, error):
 def forward_arguments(network, X):
     """``X`` as a finite 2-D array with the network's inputs and dtype; intact ``params``."""
     check_params(network.params, network.layer_sizes, network.dtype)
-    return (check_inputs(X, network.layer_sizes[0], network.dtype),)
+    X = check_inputs(X, network.layer_sizes[0], network.dtype)
+    check_rows("X", len(X), network.layer_sizes, network.dtype)
+    return (X,)
 
 
 def backward_arguments(network, X, cache, y_onehot):
@@ -178,9 +192,7 @@ class NeuralNetworkFromScratch:
             )
         self.activation = activation
         self._hidden, self._hidden_grad = ACTIVATIONS[activation]
-        if dtype not in (np.float32, np.float64, "float32", "float64"):
-            raise TypeError(f"`dtype` must be numpy.float32 or numpy.float64, got {dtype!r}")
-        self.dtype = np.dtype(dtype)
+        self.dtype = _check_dtype(dtype)
         self.rng = as_generator(rng)
         self.params = self._init_params(self.layer_sizes)
         self.history = {}
@@ -325,11 +337,14 @@ class NeuralNetworkFromScratch:
             or a parameter stops being finite. The parameters are restored
             to their values before the failing epoch.
         """
-        check_params(self.params, self.layer_sizes, self.dtype)
+        self._check_attributes()
         X = check_inputs(X, self.layer_sizes[0], self.dtype)
         Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
         n_epochs = check_int("n_epochs", n_epochs, 0)
         batch_size = check_int("batch_size", batch_size, 1)
+        check_rows("batch_size", min(batch_size, len(X)), self.layer_sizes, self.dtype)
+        if not isinstance(record_grad_norms, (bool, np.bool_)):
+            raise TypeError(f"`record_grad_norms` must be True or False, got {record_grad_norms!r}")
         if blas_threads is not None:
             blas_threads = check_int("blas_threads", blas_threads, 1)
         if on_epoch_end is not None and not callable(on_epoch_end):
@@ -341,6 +356,9 @@ class NeuralNetworkFromScratch:
             y_test = check_targets(eval_data[1], len(X_test), self.layer_sizes[-1], self.dtype,
                                    "eval_data[1]").argmax(axis=1)
             y_train = Y.argmax(axis=1)
+            # Accuracy is measured on all rows at once.
+            check_rows("X", len(X), self.layer_sizes, self.dtype)
+            check_rows("eval_data[0]", len(X_test), self.layer_sizes, self.dtype)
 
         self.history = {"loss": []}
         if record_grad_norms:
@@ -373,7 +391,8 @@ class NeuralNetworkFromScratch:
         # Buffers reused by every epoch (fresh arrays this size each epoch
         # cost cache misses): the shuffled data, and each step's logits.
         X_shuffled = np.empty(X.shape, X.dtype)
-        Y_shuffled, logits = np.empty(Y.shape, Y.dtype), np.empty(Y.shape, Y.dtype)
+        # NaN until a step writes them: logits of a step that overflowed stay NaN.
+        Y_shuffled, logits = np.empty(Y.shape, Y.dtype), np.full(Y.shape, np.nan, Y.dtype)
         for epoch in range(n_epochs):
             snapshot = [{"W": p["W"].copy(), "b": p["b"].copy()} for p in self.params]
             # One shuffled copy per epoch; slicing it is cheaper than fancy
@@ -383,21 +402,26 @@ class NeuralNetworkFromScratch:
             np.take(Y, order, axis=0, out=Y_shuffled)
             norm_sums = np.zeros(len(self.params))
             n_steps = 0
-            for start in range(0, n, batch_size):
-                batch = slice(start, start + batch_size)
-                Xb, Yb = X_shuffled[batch], Y_shuffled[batch]
-                cache = forward(Xb)
-                logits[batch] = cache[-1]["z"]
-                grads = backward(Xb, cache, Yb)
-                update(grads)
-                if record_grad_norms:
-                    norm_sums += [np.linalg.norm(g["dW"]) for g in grads]
-                n_steps += 1
-            # The epoch's loss: the mean over its samples of the loss each had
-            # in its step (logits taken before that step's update), i.e. the
-            # sample-weighted mean of the batch losses. One call per epoch:
-            # a call per batch cost ~8% of a step in fixed numpy overheads.
-            epoch_loss = mean_cross_entropy_from_logits(logits, Y_shuffled)
+            try:
+                for start in range(0, n, batch_size):
+                    batch = slice(start, start + batch_size)
+                    Xb, Yb = X_shuffled[batch], Y_shuffled[batch]
+                    cache = forward(Xb)
+                    logits[batch] = cache[-1]["z"]
+                    grads = backward(Xb, cache, Yb)
+                    update(grads)
+                    if record_grad_norms:
+                        norm_sums += [np.linalg.norm(g["dW"]) for g in grads]
+                    n_steps += 1
+            except NonFiniteLogitsError:
+                # Overflowed logits have no softmax: this epoch diverged.
+                epoch_loss = np.inf
+            else:
+                # The epoch's loss: the mean over its samples of the loss each
+                # had in its step (logits taken before that step's update),
+                # i.e. the sample-weighted mean of the batch losses. One call
+                # per epoch: a call per batch cost ~8% of a step in overheads.
+                epoch_loss = mean_cross_entropy_from_logits(logits, Y_shuffled)
             loss_ok, params_ok = epoch_loss <= loss_ceiling, self._params_finite()
             if not (loss_ok and params_ok):
                 self.params = snapshot
@@ -424,10 +448,20 @@ class NeuralNetworkFromScratch:
         first_loss = mean_cross_entropy_from_logits(logits[first_batch], Y[first_batch])
         if first_loss <= loss_ceiling:
             return None
-        return (f"The first batch already had loss {first_loss:.3g} before any update, so "
+        already = (f"had loss {first_loss:.3g}" if np.isfinite(first_loss)
+                   else "overflowed")
+        return (f"The first batch already {already} before any update, so "
                 "a smaller learning rate will not help: the inputs are too large for the "
                 f"initial weights (largest |X| = {float(np.abs(X).max()):.3g}). Scale the "
                 "features to about [0, 1] or standardise them.")
+
+    def _check_attributes(self):
+        """Re-check the public attributes ``fit`` relies on, which a user may have changed."""
+        check_positive_finite("lr", self.lr)
+        if not isinstance(self.rng, np.random.Generator):
+            raise TypeError(f"`rng` must be a numpy Generator (set by the constructor), "
+                            f"got {self.rng!r}")
+        check_params(self.params, self.layer_sizes, self.dtype)
 
     def _params_finite(self):
         return all(np.isfinite(p["W"]).all() and np.isfinite(p["b"]).all() for p in self.params)

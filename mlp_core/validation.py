@@ -11,6 +11,27 @@ import numpy as np
 #: Largest network accepted: 50 million parameters, 400 MB in float64.
 MAX_PARAMETERS = 50_000_000
 
+#: Largest array of one layer's activations for one batch: 1 GiB. The
+#: forward pass keeps two per layer, so wide layers times many rows could
+#: otherwise exhaust memory and get the kernel killed.
+MAX_ACTIVATION_BYTES = 2**30
+
+
+def max_rows(layer_sizes, dtype):
+    """Most rows one forward pass may take without exceeding ``MAX_ACTIVATION_BYTES``."""
+    return max(1, MAX_ACTIVATION_BYTES // (max(layer_sizes) * np.dtype(dtype).itemsize))
+
+
+def check_rows(name, n_rows, layer_sizes, dtype):
+    """Refuse a batch whose activations would exceed ``MAX_ACTIVATION_BYTES`` per layer."""
+    limit = max_rows(layer_sizes, dtype)
+    if n_rows > limit:
+        raise ValueError(
+            f"`{name}` must have at most {limit:,} rows at once for a network of width "
+            f"{max(layer_sizes):,} (activations of at most {MAX_ACTIVATION_BYTES / 2**30:g} GiB "
+            f"per layer), got {n_rows:,}; pass the data in smaller batches"
+        )
+
 
 def _describe(value):
     if isinstance(value, np.ndarray):
@@ -81,9 +102,7 @@ def check_inputs(X, n_features, dtype, name="X"):
         X = np.asarray(X)
     except (TypeError, ValueError) as error:
         raise TypeError(f"`{name}` must be a 2-D numeric array, got {X!r}") from error
-    if X.dtype == object or not (
-        np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.bool_)
-    ) or np.iscomplexobj(X):
+    if X.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must be a 2-D array of real numbers, got {_describe(X)}")
     if X.ndim != 2:
         raise ValueError(
@@ -184,11 +203,17 @@ def check_params(params, layer_sizes, dtype):
     for l, (layer, n_in, n_out) in enumerate(zip(params, layer_sizes[:-1], layer_sizes[1:])):
         for key, shape in (("W", (n_in, n_out)), ("b", (n_out,))):
             array = layer.get(key) if isinstance(layer, dict) else None
-            if (not isinstance(array, np.ndarray) or array.shape != shape
+            # Exactly ndarray: np.matrix multiplies differently.
+            if (type(array) is not np.ndarray or array.shape != shape
                     or array.dtype != dtype):
                 raise ValueError(
                     f"`params[{l}]['{key}']` must be an array of shape {shape} and dtype "
                     f"{np.dtype(dtype).name} for layer_sizes={layer_sizes}, got {_describe(array)}"
+                )
+            if not array.flags.writeable:
+                raise ValueError(
+                    f"`params[{l}]['{key}']` must be writeable, as SGD updates it in place, "
+                    f"got a read-only {_describe(array)}; assign a copy"
                 )
             if not np.isfinite(array).all():
                 raise ValueError(

@@ -5,6 +5,8 @@ the value, never a warning, a raw numpy error or a silent inf/NaN (pytest
 runs with warnings as errors, so any RuntimeWarning fails these tests).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -288,3 +290,97 @@ def test_gradient_check_accepts_the_ends_of_its_step_range(eps):
 def test_gradient_check_refuses_float32_networks():
     with pytest.raises(ValueError, match=r"`network` must be float64.*float32"):
         gradient_check(network(activation="sigmoid", dtype=np.float32), X, y)
+
+
+def test_gradient_check_refuses_inputs_too_large_for_central_differences():
+    with pytest.raises(ValueError, match=r"`X` must satisfy \|x\| <= 100.*up to 9\.35e\+03"):
+        gradient_check(network(activation="sigmoid"), X * 1e4, y)
+    # At the limit the check still works and passes a correct backward pass.
+    assert gradient_check(network(activation="sigmoid"), X / X.max() * 100, y) < 1e-7
+
+
+# -- divergence inside an epoch, memory, changed attributes ----------------------------
+
+@pytest.mark.parametrize("lr, dtype", [(1e200, np.float64), (1e30, np.float32)])
+def test_logits_that_overflow_mid_epoch_are_divergence(lr, dtype):
+    from mlp_core import load_digits_scaled
+    X_digits, y_digits = load_digits_scaled()
+    net = NeuralNetworkFromScratch([64, 32, 10], lr=lr, rng=0, dtype=dtype)
+    before = param_copy(net)
+    with pytest.raises(TrainingDiverged, match=r"epoch 0: the mean loss reached inf") as caught:
+        net.fit(X_digits[:300], y_digits[:300], n_epochs=3)
+    assert caught.value.advice.startswith("Try a smaller learning rate")
+    assert net.history["loss"] == []
+    assert_params_equal(net, before)
+
+
+def test_first_batch_overflow_is_blamed_on_the_inputs():
+    with pytest.raises(TrainingDiverged) as caught:
+        # Two wide layers: the second sums 50 activations of about 1e308.
+        NeuralNetworkFromScratch([3, 50, 50, 2], rng=0).fit(np.full((6, 3), 1e308), y, n_epochs=1)
+    assert "first batch already overflowed before any update" in caught.value.advice
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda net, X_many: net.predict(X_many), "X"),
+    (lambda net, X_many: net.fit(X_many, np.zeros(len(X_many), int), batch_size=10**6), "batch_size"),
+])
+def test_batches_whose_activations_exceed_memory_are_refused(monkeypatch, call, name):
+    import mlp_core.validation
+    monkeypatch.setattr(mlp_core.validation, "MAX_ACTIVATION_BYTES", 8 * 1000 * 5)
+    with pytest.raises(ValueError, match=rf"`{name}` must have at most 1,000 rows.*got 1,001"):
+        call(network(), np.zeros((1001, 3)))
+    call(network(), np.zeros((1000, 3)))  # at the limit
+
+
+@pytest.mark.parametrize("attribute, value, error, message", [
+    ("lr", float("nan"), ValueError, r"`lr` must be a positive finite number, got nan"),
+    ("lr", -1.0, ValueError, r"`lr` must be a positive finite number, got -1\.0"),
+    ("lr", "x", TypeError, r"`lr` must be a positive finite number, got 'x'"),
+    ("rng", 5, TypeError, r"`rng` must be a numpy Generator.*got 5"),
+])
+def test_fit_rechecks_attributes_changed_after_construction(attribute, value, error, message):
+    net = network()
+    setattr(net, attribute, value)
+    with pytest.raises(error, match=message):
+        net.fit(X, y, n_epochs=1)
+
+
+def test_read_only_or_matrix_parameters_are_named():
+    net = network()
+    net.params[0]["W"].flags.writeable = False
+    with pytest.raises(ValueError, match=r"`params\[0\]\['W'\]` must be writeable"):
+        net.fit(X, y, n_epochs=1)
+    net = network()
+    with warnings.catch_warnings():  # numpy discourages np.matrix; that is the point here
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        net.params[0]["W"] = np.asmatrix(net.params[0]["W"])
+    with pytest.raises(ValueError, match=r"`params\[0\]\['W'\]` must be an array of shape"):
+        net.predict(X)
+
+
+def test_record_grad_norms_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"`record_grad_norms` must be True or False, got 'no'"):
+        network().fit(X, y, n_epochs=1, record_grad_norms="no")
+
+
+@pytest.mark.parametrize("dtype", [np.zeros(2), "float16", int, "nonsense"])
+def test_dtype_must_be_float32_or_float64(dtype):
+    with pytest.raises(TypeError, match=r"`dtype` must be numpy\.float32 or numpy\.float64"):
+        network(dtype=dtype)
+
+
+def test_timedeltas_are_not_inputs():
+    with pytest.raises(TypeError, match=r"`X` must be a 2-D array of real numbers.*timedelta64"):
+        network().predict(np.zeros((2, 3), "m8[s]"))
+
+
+def test_losses_compute_float16_in_float32():
+    assert cross_entropy(np.array([[0.0, 1.0]], np.float16), [1]) == 0.0
+    assert cross_entropy_from_logits(np.array([[6e4, -6e4]], np.float16), [1]) == pytest.approx(
+        1.2e5, rel=1e-3)
+
+
+def test_cross_entropy_refuses_rows_that_do_not_sum_to_one():
+    with pytest.raises(ValueError, match=r"`y_pred` rows must sum to 1.*summing to 0"):
+        cross_entropy([[0.0, 0.0]], [0])
