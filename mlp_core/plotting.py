@@ -12,23 +12,28 @@ Every argument is checked before anything is drawn: a bad one raises
 import io
 import numbers
 import reprlib
+import warnings
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 import PIL.Image
+from matplotlib import cbook
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 
 from mlp_core.activations import ACTIVATIONS
 from mlp_core.network import NeuralNetworkFromScratch
 from mlp_core.validation import (
+    MAX_PARAMETERS,
     _describe,
     as_float_array,
     check_inputs,
     check_int,
     check_positive_finite,
     check_targets,
+    max_rows,
 )
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -47,9 +52,16 @@ LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1
 
 #: Largest ``resolution`` of :func:`plot_decision_boundary`: 1000 x 1000 grid points.
 MAX_RESOLUTION = 1000
-#: Grid points per call of ``predict_proba``, which bounds the memory of the
-#: hidden activations however wide the network is.
+#: Most grid points per call of ``predict_proba``. A wide network takes
+#: fewer, ``validation.max_rows`` of them, so that its hidden activations
+#: stay within ``validation.MAX_ACTIVATION_BYTES``.
 GRID_CHUNK = 65_536
+#: Largest magnitude of a plotted value or range end. Matplotlib's tick
+#: locators and transforms subtract, scale and exponentiate axis limits,
+#: which overflows (a warning, or an error when the figure is saved) well
+#: before the float64 limit of 1.8e308; no loss, norm or range of the
+#: chapter comes near 1e100.
+MAX_MAGNITUDE = 1e100
 #: Smallest ``dpi`` of :func:`figure_to_png`: below about 10 dpi the text is
 #: under a pixel high and the font renderer fails.
 MIN_DPI = 20
@@ -57,6 +69,9 @@ MIN_DPI = 20
 MAX_PIXELS = 25_000_000
 #: Longest side of an image that matplotlib's Agg renderer can draw.
 MAX_SIDE = 2**16 - 1
+#: Shortest side of an image: Agg truncates the size to whole pixels, and
+#: PIL cannot write an image with 0 of them.
+MIN_SIDE = 1
 
 _SHORT = reprlib.Repr()
 
@@ -77,10 +92,31 @@ def _check_ax(ax):
     return ax
 
 
+def _check_text(subject, text):
+    """Refuse ``text`` whose ``$...$`` mathtext matplotlib could not draw.
+
+    Matplotlib parses it only when the figure is drawn, far from the call
+    that passed it; parse it now so that the error names the argument.
+    ``subject`` starts the message, e.g. ``"`title`"``.
+    """
+    if cbook.is_math_text(text):
+        try:
+            MathTextParser("path").parse(text)
+        # The parser wraps its errors in ValueError, but a malformed command
+        # can also surface as another exception from pyparsing.
+        except Exception as error:  # noqa: BLE001
+            # The parser's message points at the fault over several lines;
+            # its last line says what is wrong.
+            reason = (str(error).strip().splitlines() or ["unparsable"])[-1]
+            raise ValueError(f"{subject} must be plain text or valid $...$ mathtext (escape a "
+                             f"literal dollar as \\$), got {_show(text)}: {reason}") from None
+    return text
+
+
 def _check_title(title):
     if title is not None and not isinstance(title, str):
         raise TypeError(f"`title` must be a string or None, got {_show(title)}")
-    return title
+    return title if title is None else _check_text("`title`", title)
 
 
 def _check_bool(name, value):
@@ -105,8 +141,22 @@ def _check_nonnegative_finite(name, value):
     return float(value)
 
 
+def _check_magnitude(name, array, shown, rule="hold values of magnitude at most"):
+    """Refuse values beyond ``MAX_MAGNITUDE``; ``shown`` describes the value received.
+
+    ``rule`` completes "`name` must ... 1e+100".
+    """
+    largest = float(np.abs(array).max())
+    if largest > MAX_MAGNITUDE:
+        raise ValueError(f"`{name}` must {rule} {MAX_MAGNITUDE:g}, "
+                         "since matplotlib's tick and transform arithmetic overflows near the "
+                         f"float limit, got {shown} (magnitude up to {largest:.3g})")
+    return array
+
+
 def _float_array(name, value, ndim, rule):
-    """``value`` as a finite float64 array of ``ndim`` dimensions, at least one entry.
+    """``value`` as a float64 array of ``ndim`` dimensions, at least one entry, all finite
+    and of magnitude at most ``MAX_MAGNITUDE``.
 
     ``rule`` completes "`name` must be ..." in every error message.
     """
@@ -126,7 +176,7 @@ def _float_array(name, value, ndim, rule):
         array = array.astype(np.float64, copy=False)
     if not np.isfinite(array).all():
         raise ValueError(f"`{name}` must be {rule}, all finite, got {_show(value)}")
-    return array
+    return _check_magnitude(name, array, _show(value))
 
 
 def _log_axis_range(arrays):
@@ -160,6 +210,7 @@ def _loss_runs(losses):
         if not isinstance(label, str):
             raise TypeError("`losses` keys must be strings (the legend labels), "
                             f"got {_show(label)}")
+        _check_text("`losses` keys", label)
         runs[label] = _float_array(f"losses[{label!r}]", run, 1, "a non-empty sequence of numbers")
     return runs
 
@@ -196,18 +247,36 @@ def _check_network(network):
 
 
 def _grid_limits(X, margin):
-    """Lower and upper corners of the plotted window around ``X``."""
-    with np.errstate(over="ignore"):
-        low = X.min(axis=0) - margin
-        high = X.max(axis=0) + margin
-        width = high - low
-    if not np.isfinite(width).all():
-        raise ValueError(f"`X` must span a window that stays finite with margin {margin!r} added, "
-                         f"got values of magnitude up to {np.abs(X).max():.3g}")
-    if not (width > 0).all():
+    """Lower and upper corners of the plotted window around ``X``.
+
+    ``X`` holds values of magnitude at most ``MAX_MAGNITUDE``.
+    """
+    # X within MAX_MAGNITUDE and a finite margin cannot overflow here.
+    low = X.min(axis=0) - margin
+    high = X.max(axis=0) + margin
+    _check_magnitude("margin", np.concatenate([low, high]),
+                     f"{margin!r}, which puts them at {low.tolist()} and {high.tolist()}",
+                     rule="keep the window's corners at a magnitude of at most")
+    flat = np.flatnonzero(high - low <= 0)
+    if flat.size and margin == 0:
         raise ValueError("`margin` must be > 0 when all points of `X` share an x_1 or an x_2 "
                          f"value, got {margin!r}")
+    if flat.size:
+        # Near |x| = 1e10 the float64 neighbours of x are 2e-6 apart: a smaller
+        # margin rounds away, and the window has zero width.
+        at = float(X[0, flat[0]])
+        raise ValueError(
+            f"`margin` must exceed the float64 spacing {np.spacing(abs(at)):.3g} of the points' "
+            f"x_{flat[0] + 1} = {at:.6g}, which all points of `X` share, got {margin!r}: "
+            "the window has zero width in float64 at that magnitude")
     return low, high
+
+
+def _grid_probabilities(network, grid):
+    """Class-1 probabilities of ``grid``, in chunks that bound the activations' memory."""
+    chunk = min(GRID_CHUNK, max_rows(network.layer_sizes, network.dtype))
+    return np.concatenate([network.predict_proba(grid[start:start + chunk])[:, 1]
+                           for start in range(0, len(grid), chunk)])
 
 
 def _check_widths(widths):
@@ -220,19 +289,18 @@ def _check_widths(widths):
         raise TypeError(f"`widths` must be {rule}, got {_show(widths)}") from None
     if not items:
         raise ValueError(f"`widths` must be {rule}, got {_show(widths)}")
-    return [check_int(f"widths[{i}]", width, 1) for i, width in enumerate(items)]
+    # No network of the chapter is wider; a width of hundreds of digits
+    # would be a tick label wider than the figure.
+    return [_check_int_range(f"widths[{i}]", width, 1, MAX_PARAMETERS)
+            for i, width in enumerate(items)]
 
 
 def _check_z_range(z_range):
     rule = "two numbers (low, high) with low < high"
     low_high = _float_array("z_range", z_range, 1, rule)
+    # Within MAX_MAGNITUDE, which _float_array checks, high - low is finite.
     if low_high.shape != (2,) or not low_high[0] < low_high[1]:
         raise ValueError(f"`z_range` must be {rule}, got {_show(z_range)}")
-    with np.errstate(over="ignore"):
-        finite_width = np.isfinite(low_high[1] - low_high[0])
-    if not finite_width:
-        raise ValueError(f"`z_range` must be {rule} and a finite width high - low, "
-                         f"got {_show(z_range)}")
     return low_high
 
 
@@ -241,12 +309,16 @@ def _check_dpi(fig, dpi):
     if dpi < MIN_DPI:
         raise ValueError(f"`dpi` must be >= {MIN_DPI}, since smaller text cannot be rendered, "
                          f"got {dpi!r}")
-    width, height = fig.get_size_inches() * float(dpi)
-    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+    inches = [float(side) for side in fig.get_size_inches()]
+    # Python floats: a product beyond the float range is inf, without the
+    # RuntimeWarning that numpy would emit.
+    width, height = (side * float(dpi) for side in inches)
+    if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE
+            and width * height <= MAX_PIXELS):
         raise ValueError(
-            f"`dpi` must give an image of at most {MAX_PIXELS:,} pixels and {MAX_SIDE} per side, "
-            f"got {dpi!r}, which gives {width:.0f} x {height:.0f} pixels for this "
-            f"{fig.get_size_inches()[0]:g} x {fig.get_size_inches()[1]:g} inch figure")
+            f"`dpi` must give an image of {MIN_SIDE} to {MAX_SIDE} pixels per side and at most "
+            f"{MAX_PIXELS:,} pixels, got {dpi!r}, which gives {width:,.6g} x {height:,.6g} pixels "
+            f"for this {inches[0]:g} x {inches[1]:g} inch figure")
     return float(dpi)
 
 
@@ -264,13 +336,16 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
     Parameters
     ----------
     losses : sequence of float, or dict of str -> sequence of float
-        One run's per-epoch losses, or several runs keyed by legend label.
-        Every run needs at least one value, and all values must be finite.
+        One run's per-epoch losses, or several runs keyed by legend label
+        (plain text or valid ``$...$`` mathtext). Every run needs at least
+        one value, and all values must be finite and of magnitude at most
+        ``MAX_MAGNITUDE`` (1e100).
     ax : matplotlib Axes, optional
     log_scale : bool, default False
         Logarithmic loss axis. It needs losses >= 0, not all 0; a loss of
         exactly 0 is drawn at the bottom edge.
     title : str, optional
+        Plain text or valid ``$...$`` mathtext.
 
     Returns
     -------
@@ -282,8 +357,10 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
         If ``losses`` is not numbers or a dict of them with string keys, or
         ``ax``, ``log_scale`` or ``title`` has the wrong type.
     ValueError
-        If a run is empty, not 1-D or holds NaN or inf, or if ``log_scale``
-        is True and a loss is negative or all are 0.
+        If a run is empty, not 1-D or holds NaN, inf or a value beyond
+        ``MAX_MAGNITUDE``, if ``log_scale`` is True and a loss is negative
+        or all are 0, or if ``title`` or a key holds mathtext that
+        matplotlib cannot parse.
     """
     _check_ax(ax)
     log_scale = _check_bool("log_scale", log_scale)
@@ -316,11 +393,12 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
     ----------
     grad_norms : ndarray, shape (n_epochs, n_layers)
         ``history['grad_norms']`` from ``fit(..., record_grad_norms=True)``:
-        finite, >= 0 and not all 0, as they are drawn on a log axis. A norm
-        of exactly 0 (a layer whose gradient vanished) is drawn at the
-        bottom edge.
+        finite, >= 0 and not all 0, as they are drawn on a log axis, and at
+        most ``MAX_MAGNITUDE`` (1e100). A norm of exactly 0 (a layer whose
+        gradient vanished) is drawn at the bottom edge.
     ax : matplotlib Axes, optional
     title : str, optional
+        Plain text or valid ``$...$`` mathtext.
 
     Returns
     -------
@@ -333,7 +411,8 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
         has the wrong type.
     ValueError
         If ``grad_norms`` is not a non-empty 2-D array of finite values
-        >= 0, not all 0.
+        from 0 to ``MAX_MAGNITUDE``, not all 0, or ``title`` holds mathtext
+        that matplotlib cannot parse.
     """
     _check_ax(ax)
     _check_title(title)
@@ -370,6 +449,7 @@ def plot_accuracy(history, ax=None, title=None):
         [0, 1].
     ax : matplotlib Axes, optional
     title : str, optional
+        Plain text or valid ``$...$`` mathtext.
 
     Returns
     -------
@@ -382,7 +462,8 @@ def plot_accuracy(history, ax=None, title=None):
         or ``ax`` or ``title`` has the wrong type.
     ValueError
         If a curve is missing, empty, not 1-D, outside [0, 1], or the two
-        differ in length.
+        differ in length, or ``title`` holds mathtext that matplotlib
+        cannot parse.
     """
     _check_ax(ax)
     _check_title(title)
@@ -411,7 +492,8 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
     network : NeuralNetworkFromScratch
         A trained network with two inputs and two outputs.
     X : array-like, shape (n_samples, 2)
-        Finite points; lists are accepted.
+        Finite points of magnitude at most ``MAX_MAGNITUDE`` (1e100); lists
+        are accepted.
     y : array-like, shape (n_samples,) or (n_samples, 2)
         Labels 0 or 1 (whole floats such as 1.0 are accepted), drawn as
         circles (0) and squares (1), or one-hot rows.
@@ -419,9 +501,12 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
     resolution : int, default 200
         Grid points per axis, from 2 to ``MAX_RESOLUTION`` (1000).
     margin : float, default 0.5
-        Space around the data, finite and >= 0; it must be > 0 if all
-        points share an x_1 or an x_2 value.
+        Space around the data, finite and >= 0, keeping the window within
+        ``MAX_MAGNITUDE``. If all points share an x_1 or an x_2 value, it
+        must be > 0 and large enough to widen the window in float64 (more
+        than the spacing of floats there, e.g. 2e-6 at 1e10).
     title : str, optional
+        Plain text or valid ``$...$`` mathtext.
 
     Returns
     -------
@@ -434,23 +519,28 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
         not hold real numbers, or another argument has the wrong type.
     ValueError
         If the network does not have 2 inputs and 2 outputs, ``X`` is not
-        finite with shape (n_samples, 2), ``y`` does not give a label 0 or
-        1 per row of ``X``, or ``resolution`` or ``margin`` is out of range.
+        finite with shape (n_samples, 2) and within ``MAX_MAGNITUDE``,
+        ``y`` does not give a label 0 or 1 per row of ``X``, ``resolution``
+        or ``margin`` is out of range, ``title`` holds mathtext that
+        matplotlib cannot parse, or the network's forward pass overflows on
+        the grid.
     """
     _check_ax(ax)
     _check_title(title)
     _check_network(network)
     X = check_inputs(X, 2, np.float64, "X")
+    _check_magnitude("X", X, _describe(X))
     labels = check_targets(y, len(X), 2, np.float64, "y").argmax(axis=1)
     resolution = _check_int_range("resolution", resolution, 2, MAX_RESOLUTION)
     margin = _check_nonnegative_finite("margin", margin)
     low, high = _grid_limits(X, margin)
-    ax = _axes(ax, figsize=(4, 4))
     grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], resolution),
                                  np.linspace(low[1], high[1], resolution))
-    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-    proba = np.concatenate([network.predict_proba(grid[start:start + GRID_CHUNK])[:, 1]
-                            for start in range(0, len(grid), GRID_CHUNK)]).reshape(grid_x.shape)
+    # Before the Axes: the network may refuse the grid (its values overflow),
+    # and no empty figure must stay behind.
+    proba = _grid_probabilities(
+        network, np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    ax = _axes(ax, figsize=(4, 4))
     ax.contourf(grid_x, grid_y, proba, levels=np.linspace(0, 1, 11), cmap="cividis",
                 vmin=0, vmax=1, alpha=0.85)
     # Without both sides of 0.5 in view there is no boundary to draw, and
@@ -479,11 +569,13 @@ def plot_success_rate(widths, rates, ax=None, title=None):
     Parameters
     ----------
     widths : sequence of int
-        Hidden-layer widths (>= 1), one bar each; at least one.
+        Hidden-layer widths, from 1 to ``validation.MAX_PARAMETERS``, one
+        bar each; at least one.
     rates : sequence of float
         Fraction of runs solved for each width, in [0, 1]; one per width.
     ax : matplotlib Axes, optional
     title : str, optional
+        Plain text or valid ``$...$`` mathtext.
 
     Returns
     -------
@@ -495,8 +587,9 @@ def plot_success_rate(widths, rates, ax=None, title=None):
         If a width is not an integer, ``rates`` does not hold real numbers,
         or ``ax`` or ``title`` has the wrong type.
     ValueError
-        If ``widths`` is empty or a width < 1, or ``rates`` is not 1-D, has
-        a different length from ``widths`` or a value outside [0, 1].
+        If ``widths`` is empty or a width out of range, ``rates`` is not
+        1-D, has a different length from ``widths`` or a value outside
+        [0, 1], or ``title`` holds mathtext that matplotlib cannot parse.
     """
     _check_ax(ax)
     _check_title(title)
@@ -527,8 +620,8 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
     name : {'relu', 'sigmoid'}
     ax : matplotlib Axes, optional
     z_range : tuple of float
-        Interval ``(low, high)`` of ``z`` to draw: two finite numbers with
-        ``low < high`` and a finite width ``high - low``.
+        Interval ``(low, high)`` of ``z`` to draw: two numbers of
+        magnitude at most ``MAX_MAGNITUDE`` (1e100) with ``low < high``.
 
     Returns
     -------
@@ -582,9 +675,9 @@ def figure_to_png(fig, dpi=72, colors=64):
     ----------
     fig : matplotlib Figure
     dpi : float, default 72
-        Pixels per inch, at least ``MIN_DPI`` (20), and small enough for an
-        image of at most ``MAX_PIXELS`` (25 million) pixels and
-        ``MAX_SIDE`` (65535) pixels per side.
+        Pixels per inch, at least ``MIN_DPI`` (20), giving an image of
+        ``MIN_SIDE`` (1) to ``MAX_SIDE`` (65535) pixels per side and at
+        most ``MAX_PIXELS`` (25 million) pixels.
     colors : int, default 64
         Size of the palette, from 2 to 256.
 
@@ -598,14 +691,25 @@ def figure_to_png(fig, dpi=72, colors=64):
         If ``fig`` is not a Figure, or ``dpi`` or ``colors`` is not a number
         of the right kind.
     ValueError
-        If ``dpi`` or ``colors`` is out of range.
+        If ``dpi`` or ``colors`` is out of range, or drawing ``fig`` warns
+        (for instance, a constrained layout with no room for its Axes).
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"`fig` must be a matplotlib Figure, got {_show(fig)}")
     dpi = _check_dpi(fig, dpi)
     colors = _check_int_range("colors", colors, 2, 256)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    # A figure too small for its text (a constrained layout that collapses)
+    # warns only now, while drawing; report it as this call's bad `fig`.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        except (UserWarning, RuntimeWarning) as warning:
+            inches = " x ".join(f"{side:g}" for side in fig.get_size_inches())
+            raise ValueError(f"`fig` must draw without warnings, got a {inches} inch figure "
+                             f"whose drawing warned: {' '.join(str(warning).split())}") from None
     image = PIL.Image.open(buffer).convert("RGB").quantize(
         colors=colors, method=PIL.Image.Quantize.MEDIANCUT, dither=PIL.Image.Dither.NONE)
     compact = io.BytesIO()

@@ -16,9 +16,11 @@ import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+import mlp_core.validation  # noqa: E402
 from mlp_core import NeuralNetworkFromScratch, xor_data  # noqa: E402
 from mlp_core.plotting import (  # noqa: E402
     GRID_CHUNK,
+    MAX_MAGNITUDE,
     MAX_RESOLUTION,
     MIN_DPI,
     figure_to_png,
@@ -54,6 +56,13 @@ def small_figure():
     return fig
 
 
+def collapsing_figure():
+    # Constrained layout has no room for the Axes and warns while drawing.
+    fig = Figure(figsize=(0.1, 0.1), layout="constrained")
+    fig.subplots().plot([1, 2])
+    return fig
+
+
 def case(call, kind, name, shown, id):
     return pytest.param(call, kind, name, shown, id=id)
 
@@ -68,6 +77,10 @@ BAD_CALLS = [
     case(lambda net: plot_grad_norms([[-1.0, 1.0]]), ValueError, "grad_norms", "values from -1",
          "norms-negative"),
     case(lambda net: plot_grad_norms([[1.0]], ax=Figure()), TypeError, "ax", "Figure", "norms-ax"),
+    case(lambda net: plot_grad_norms([[1.0], [1e308]]), ValueError, "grad_norms",
+         "[[1.0], [1e+308]] (magnitude up to 1e+308)", "norms-huge"),
+    case(lambda net: plot_grad_norms([[1.0]], title="$x^$"), ValueError, "title", "'$x^$'",
+         "norms-title-mathtext"),
     # plot_accuracy
     case(lambda net: plot_accuracy({}), ValueError, "history", "got keys []", "accuracy-empty"),
     case(lambda net: plot_accuracy(None), TypeError, "history", "None", "accuracy-none"),
@@ -110,6 +123,14 @@ BAD_CALLS = [
          "got 0", "margin-0-one-point"),
     case(lambda net: plot_decision_boundary(net, X, Y, ax=1), TypeError, "ax", "got 1",
          "boundary-ax"),
+    case(lambda net: plot_decision_boundary(net, [[1e101, 0.0], [0.0, 1.0]], [0, 1]), ValueError,
+         "X", "magnitude up to 1e+101", "boundary-X-beyond-limit"),
+    case(lambda net: plot_decision_boundary(net, X, Y, margin=1e200), ValueError, "margin",
+         "got 1e+200", "margin-window-beyond-limit"),
+    case(lambda net: plot_decision_boundary(net, [[1e10, 1e10]], [0], margin=1e-10), ValueError,
+         "margin", "got 1e-10: the window has zero width in float64", "margin-rounds-away"),
+    case(lambda net: plot_decision_boundary(net, X, Y, title="$\\foo$"), ValueError, "title",
+         repr("$\\foo$"), "boundary-title-mathtext"),
     # plot_activation
     case(lambda net: plot_activation("relu", z_range=(5,)), ValueError, "z_range", "(5,)",
          "z-range-one-number"),
@@ -119,6 +140,12 @@ BAD_CALLS = [
          "z-range-reversed"),
     case(lambda net: plot_activation("sigmoid", z_range=(-1e308, 1e308)), ValueError, "z_range",
          "(-1e+308, 1e+308)", "z-range-width-overflows"),
+    case(lambda net: plot_activation("relu", z_range=(0, 1.7e308)), ValueError, "z_range",
+         "(0, 1.7e+308)", "z-range-relu-huge"),
+    case(lambda net: plot_activation("relu", z_range=(-5, 1e308)), ValueError, "z_range",
+         "(-5, 1e+308)", "z-range-relu-huge-high"),
+    case(lambda net: plot_activation("sigmoid", z_range=(-8e307, 8e307)), ValueError, "z_range",
+         "(-8e+307, 8e+307)", "z-range-sigmoid-huge"),
     case(lambda net: plot_activation([]), TypeError, "name", "[]", "name-list"),
     case(lambda net: plot_activation("relu", ax="left"), TypeError, "ax", "'left'",
          "activation-ax"),
@@ -132,6 +159,8 @@ BAD_CALLS = [
     case(lambda net: plot_success_rate([2.5], [0.5]), TypeError, "widths[0]", "2.5",
          "widths-float"),
     case(lambda net: plot_success_rate([], []), ValueError, "widths", "[]", "widths-empty"),
+    case(lambda net: plot_success_rate([10**200], [0.5]), ValueError, "widths[0]", "1000000",
+         "widths-huge"),
     # plot_losses
     case(lambda net: plot_losses("abc"), TypeError, "losses", "'abc'", "losses-string"),
     case(lambda net: plot_losses([NAN, NAN]), ValueError, "losses", "[nan, nan]", "losses-nan"),
@@ -147,6 +176,19 @@ BAD_CALLS = [
          "log-scale-string"),
     case(lambda net: plot_losses([1.0], title=5), TypeError, "title", "5", "losses-title"),
     case(lambda net: plot_losses([1.0], ax="ax"), TypeError, "ax", "'ax'", "losses-ax"),
+    case(lambda net: plot_losses([1e308, 1.7e308]), ValueError, "losses",
+         f"at most {MAX_MAGNITUDE:g}, since matplotlib's tick and transform arithmetic overflows "
+         "near the float limit, got [1e+308, 1.7e+308]", "losses-huge"),
+    case(lambda net: plot_losses([-1.7e308, 1.7e308]), ValueError, "losses",
+         "[-1.7e+308, 1.7e+308]", "losses-huge-both-signs"),
+    case(lambda net: plot_losses([1, 1e308], log_scale=True), ValueError, "losses",
+         "[1, 1e+308]", "losses-huge-log"),
+    case(lambda net: plot_losses({"a": [1e101]}), ValueError, "losses['a']", "[1e+101]",
+         "losses-dict-huge"),
+    case(lambda net: plot_losses([1, 2], title="$\\foo$"), ValueError, "title",
+         repr("$\\foo$") + ": ParseFatalException: Unknown symbol", "losses-title-mathtext"),
+    case(lambda net: plot_losses({"$\\frac{1}$": [1, 2]}), ValueError, "losses",
+         repr("$\\frac{1}$"), "losses-key-mathtext"),
     # figure_to_png
     case(lambda net: figure_to_png(None), TypeError, "fig", "None", "png-none"),
     case(lambda net: figure_to_png(small_figure(), colors=0), ValueError, "colors", "0",
@@ -161,6 +203,16 @@ BAD_CALLS = [
          "png-dpi-huge"),
     case(lambda net: figure_to_png(small_figure(), dpi="72"), TypeError, "dpi", "'72'",
          "png-dpi-string"),
+    case(lambda net: figure_to_png(Figure(), dpi=1e308), ValueError, "dpi",
+         "1e+308, which gives inf x inf pixels", "png-dpi-overflows"),
+    case(lambda net: figure_to_png(Figure(figsize=(0.01, 0.01)), dpi=20), ValueError, "dpi",
+         "1 to 65535 pixels per side and at most 25,000,000 pixels, got 20, which gives "
+         "0.2 x 0.2 pixels for this 0.01 x 0.01 inch figure", "png-under-a-pixel"),
+    case(lambda net: figure_to_png(Figure(figsize=(1000, 0.01)), dpi=20), ValueError, "dpi",
+         "20,000 x 0.2 pixels", "png-under-a-pixel-high"),
+    case(lambda net: figure_to_png(collapsing_figure()), ValueError, "fig",
+         "got a 0.1 x 0.1 inch figure whose drawing warned: constrained_layout not applied",
+         "png-fig-warns"),
 ]
 
 
@@ -229,3 +281,60 @@ def test_ax_from_a_figure_outside_pyplot_is_accepted():
 def test_figure_to_png_colour_and_dpi_bounds(colors):
     png = figure_to_png(small_figure(), dpi=MIN_DPI, colors=colors)
     assert png.startswith(b"\x89PNG")
+
+
+def test_decision_boundary_chunks_stay_within_the_activation_bound(monkeypatch):
+    # A 16 MiB bound instead of 1 GiB keeps the test small: 10 rows of a
+    # 200,000-wide layer per chunk.
+    monkeypatch.setattr(mlp_core.validation, "MAX_ACTIVATION_BYTES", 2**24)
+    wide = NeuralNetworkFromScratch([2, 200_000, 2], rng=0)
+    limit = mlp_core.validation.max_rows(wide.layer_sizes, wide.dtype)
+    assert limit == 10 < GRID_CHUNK
+    batches = []
+    predict_proba = wide.predict_proba
+
+    def spy(points):
+        batches.append(len(points))
+        return predict_proba(points)
+
+    monkeypatch.setattr(wide, "predict_proba", spy)
+    ax = plot_decision_boundary(wide, X, Y, resolution=12)
+    assert sum(batches) == 12**2 and max(batches) == limit
+    assert len(ax.collections) >= 1
+
+
+def test_decision_boundary_refused_grid_leaves_no_figure():
+    huge = NeuralNetworkFromScratch([2, 4, 2], rng=0)
+    huge.params[0]["W"] *= 1e250  # the grid's corners, at 1e100, overflow forward
+    with pytest.raises(ValueError, match="`X`"):
+        plot_decision_boundary(huge, [[1e100, 1e100], [-1e100, -1e100]], [0, 1], resolution=4)
+    assert plt.get_fignums() == []
+
+
+def test_values_at_the_magnitude_limit_draw_without_warnings(net):
+    pngs = [
+        figure_to_png(plot_losses([-MAX_MAGNITUDE, MAX_MAGNITUDE]).figure),
+        figure_to_png(plot_losses([1 / MAX_MAGNITUDE, MAX_MAGNITUDE], log_scale=True).figure),
+        figure_to_png(plot_grad_norms([[1.0], [MAX_MAGNITUDE]]).figure),
+        figure_to_png(plot_activation("sigmoid", z_range=(-MAX_MAGNITUDE, MAX_MAGNITUDE)).figure),
+        figure_to_png(plot_decision_boundary(
+            net, [[MAX_MAGNITUDE, MAX_MAGNITUDE], [-MAX_MAGNITUDE, -MAX_MAGNITUDE]], [0, 1],
+            resolution=10).figure),
+    ]
+    assert all(png.startswith(b"\x89PNG") for png in pngs)
+
+
+def test_a_margin_wider_than_the_float_spacing_widens_the_window(net):
+    ax = plot_decision_boundary(net, [[1e10, 1e10]], [0], margin=1e-5, resolution=10)
+    low, high = ax.get_xlim()
+    assert low < 1e10 < high
+
+
+def test_valid_mathtext_and_literal_dollars_are_drawn():
+    ax = plot_losses({"$\\alpha$ = 0.1": [1.0, 0.5], "costs $5": [2.0, 1.0]},
+                     title=r"loss of \$5 and $\frac{1}{2}$")
+    assert figure_to_png(ax.figure).startswith(b"\x89PNG")
+
+
+def test_figure_of_one_pixel_per_side_is_written():
+    assert figure_to_png(Figure(figsize=(0.05, 0.05)), dpi=20).startswith(b"\x89PNG")
