@@ -23,7 +23,7 @@ This module wires training (:mod:`mlp_core.experiments`) to figures
 import html
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -31,23 +31,70 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mlp_core import plotting
+from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor
-from mlp_core.validation import _describe, check_int, check_positive_finite
+from mlp_core.validation import MAX_PARAMETERS, _describe, check_int, check_positive_finite
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
 MODES = ("auto", "live", "precomputed")
+#: Kinds of :class:`Control`: a ``SelectionSlider`` or ``ToggleButtons``.
+CONTROL_KINDS = ("slider", "toggle")
 
 
 @dataclass(frozen=True)
 class Control:
-    """One control of an explorer: a keyword of the experiment and its options."""
+    """One control of an explorer: a keyword of the experiment and its options.
+
+    Parameters
+    ----------
+    name : str
+        The experiment's keyword, a Python identifier such as ``'lr'``.
+    label : str
+        Text beside the control.
+    options : sequence
+        The values offered, at least one; distinct, hashable and with
+        distinct labels (``format_value``), since the precomputed grid
+        names each run by its labels. Stored as a tuple.
+    default : object
+        The value selected first, one of ``options``.
+    kind : {'slider', 'toggle'}, default 'slider'
+
+    Raises
+    ------
+    TypeError
+        If ``name`` or ``label`` is not a string, ``options`` is not a
+        sequence of hashable values, or ``kind`` is not a string.
+    ValueError
+        If ``name`` is not an identifier, ``options`` is empty or repeats a
+        value or label, ``default`` is not among them, or ``kind`` is not
+        one of ``CONTROL_KINDS``.
+    """
 
     name: str
     label: str
     options: tuple
     default: object
-    kind: str = "slider"  # 'slider' or 'toggle'
+    kind: str = "slider"
+
+    def __post_init__(self):
+        for field in ("name", "label"):
+            if not isinstance(getattr(self, field), str):
+                raise TypeError(f"`{field}` must be a string, got {_describe(getattr(self, field))}")
+        if not self.name.isidentifier():
+            raise ValueError(f"`name` must be a keyword of the experiment (an identifier), "
+                             f"got {self.name!r}")
+        # Frozen: the tuple replaces a list or range passed by the caller.
+        object.__setattr__(self, "options", _check_options(self.options))
+        try:
+            # A set, not the tuple: `in` on a tuple would compare an array elementwise.
+            known = self.default in set(self.options)
+        except TypeError:  # an unhashable default cannot be one of the hashable options
+            known = False
+        if not known:
+            raise ValueError(f"`default` must be one of the options {self.options!r}, "
+                             f"got {self.default!r}")
+        _check_choice("kind", self.kind, CONTROL_KINDS)
 
     def make_widget(self):
         labelled = [(format_value(v), v) for v in self.options]
@@ -67,6 +114,35 @@ def format_value(value):
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _check_choice(name, value, choices):
+    """Return ``value`` if it is one of the strings ``choices``, or raise naming ``name``."""
+    # A type check first: `in` on an array would compare elementwise.
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {list(choices)}, got {_describe(value)}")
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def _check_options(options):
+    """``options`` as a tuple of distinct hashable values with distinct labels, or raise."""
+    rule = "a non-empty sequence of distinct values such as (0.1, 1.0)"
+    if not isinstance(options, Sequence) or isinstance(options, (str, bytes)):
+        raise TypeError(f"`options` must be {rule}, got {_describe(options)}")
+    options = tuple(options)
+    try:
+        distinct = len(set(options)) == len(options)
+    except TypeError:  # an unhashable option, such as a list or an array
+        raise TypeError(f"`options` must be {rule}, hashable, got {options!r}") from None
+    if not options or not distinct:
+        raise ValueError(f"`options` must be {rule}, got {options!r}")
+    labels = [format_value(value) for value in options]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"`options` must have distinct labels, as they name the runs, "
+                         f"got {options!r} labelled {labels}")
+    return options
 
 
 def resolve_mode(mode):
@@ -114,6 +190,32 @@ def _header(text):
 # -- the two modes -----------------------------------------------------------------
 
 
+def _check_explorer(title, controls, render):
+    """Refuse a title, controls or render that could not make an explorer."""
+    if not isinstance(title, str):
+        raise TypeError(f"`title` must be a string, got {_describe(title)}")
+    if (not isinstance(controls, (list, tuple))
+            or not all(isinstance(control, Control) for control in controls)):
+        raise TypeError(f"`controls` must be a list of Control, got {_describe(controls)}")
+    names = [control.name for control in controls]
+    if len(set(names)) != len(names):
+        raise ValueError(f"`controls` must have distinct names, as they are the keys of the "
+                         f"settings, got the names {names}")
+    if not callable(render):
+        raise TypeError(f"`render` must be callable, got {_describe(render)}")
+    return list(controls)
+
+
+def _rendered(result):
+    """``render``'s result, checked: the widgets would otherwise fail far from it."""
+    if (not isinstance(result, tuple) or len(result) != 3 or not isinstance(result[0], bytes)
+            or not all(isinstance(text, str) for text in result[1:])):
+        shown = (f"a tuple of {[type(item).__name__ for item in result]}"
+                 if isinstance(result, tuple) else _describe(result))
+        raise TypeError(f"`render` must return (png_bytes, summary_html, code_line), got {shown}")
+    return result
+
+
 def build_precomputed(title, controls, render):
     """An explorer whose every combination is rendered now and switched in the browser.
 
@@ -128,12 +230,22 @@ def build_precomputed(title, controls, render):
     Returns
     -------
     ipywidgets.VBox
+
+    Raises
+    ------
+    TypeError
+        If ``title`` is not a string, ``controls`` not a list of Control,
+        ``render`` not callable or it returns something else than
+        ``(bytes, str, str)``.
+    ValueError
+        If two controls share a name.
     """
+    controls = _check_explorer(title, controls, render)
     control_widgets = [control.make_widget() for control in controls]
 
     def stack(level, settings):
         if level == len(controls):
-            png, summary, code = render(settings)
+            png, summary, code = _rendered(render(settings))
             image = widgets.Image(value=png, format="png")
             image.add_class("mlp-figure")
             leaf = widgets.VBox([image, widgets.HTML(_panel_html(summary, code))])
@@ -169,13 +281,26 @@ def build_live(title, controls, render, default_epochs=200):
     render : callable
         ``render(settings, on_epoch_end) -> (png_bytes, summary_html, code_line)``.
     default_epochs : int, default 200
-        Length of the progress bar when no control sets ``n_epochs``.
+        Length of the progress bar when no control sets ``n_epochs``,
+        ``>= 1``.
 
     Returns
     -------
     ipywidgets.VBox
-        Its ``update()`` attribute retrains with the current settings.
+        Its ``update()`` attribute retrains with the current settings. An
+        error of ``render`` (including a result other than
+        ``(bytes, str, str)``) is shown as a one-line status message.
+
+    Raises
+    ------
+    TypeError
+        If ``title`` is not a string, ``controls`` not a list of Control,
+        ``render`` not callable or ``default_epochs`` not an integer.
+    ValueError
+        If two controls share a name or ``default_epochs`` < 1.
     """
+    controls = _check_explorer(title, controls, render)
+    default_epochs = check_int("default_epochs", default_epochs, 1)
     control_widgets = [control.make_widget() for control in controls]
     progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                    layout={"width": "50%"})
@@ -189,11 +314,12 @@ def build_live(title, controls, render, default_epochs=200):
     def update(change=None):
         settings = {c.name: w.value for c, w in zip(controls, control_widgets)}
         progress.value = 0
-        progress.max = max(int(settings.get("n_epochs", default_epochs)), 1)
         status.value = "training…"
         start = time.perf_counter()
         try:
-            png, summary, code = render(settings, on_epoch_end)
+            # Inside the try: a custom control's n_epochs need not be a number.
+            progress.max = max(int(settings.get("n_epochs", default_epochs)), 1)
+            png, summary, code = _rendered(render(settings, on_epoch_end))
         except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
             status.value = f"<b>Could not train with these settings:</b> {html.escape(str(error))}"
             return
@@ -229,10 +355,13 @@ def _build(mode, title, controls_by_mode, render, default_epochs=200):
 
 
 def _check_settings(settings, controls_by_mode):
-    """Refuse ``settings`` unless its keys are those of the explorer's controls.
+    """Return ``settings`` with every value checked, or raise naming ``settings['key']``.
 
-    Keys that every mode's controls define are required; keys of only some
-    modes (such as the live explorers' seed or epochs) are optional.
+    Its keys must be those of the explorer's controls: keys that every
+    mode's controls define are required; keys of only some modes (such as
+    the live explorers' seed or epochs) are optional. Each value is checked
+    by ``SETTING_RULES`` and returned as a plain int, float or str, so that
+    the code line shows ``seed=3``, not ``seed=np.int64(3)``.
     """
     names = [{control.name for control in controls} for controls in controls_by_mode.values()]
     required, known = set.intersection(*names), set.union(*names)
@@ -247,7 +376,19 @@ def _check_settings(settings, controls_by_mode):
             f"`settings` must have the keys {sorted(required)}{optional}, got {dict(settings)!r}"
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else ""))
-    return settings
+    return {key: SETTING_RULES[key](f"settings[{key!r}]", value) for key, value in settings.items()}
+
+
+def _check_width(names, settings, sizes):
+    """Refuse hidden widths ``settings[name]`` that give more than ``MAX_PARAMETERS``."""
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    # The trainer would refuse too, but naming `hidden`, not the settings key.
+    if n_params > MAX_PARAMETERS:
+        raise ValueError(
+            " and ".join(f"`settings[{name!r}]`" for name in names)
+            + f" must keep the network within {MAX_PARAMETERS:,} parameters, got "
+            + " and ".join(repr(settings[name]) for name in names)
+            + f", which gives {sizes} with {n_params:,}")
 
 
 def _mark_single_points(*axes):
@@ -277,6 +418,20 @@ def _diverged_axes(ax, run):
             color=plotting.OKABE_ITO["vermillion"])
 
 
+#: Check of each settings key of the explorers, called as ``rule(name, value)``.
+SETTING_RULES = {
+    "hidden": lambda name, value: check_int(name, value, 1),
+    "hidden_1": lambda name, value: check_int(name, value, 1),
+    "hidden_2": lambda name, value: check_int(name, value, 1),
+    "lr": check_positive_finite,
+    # An int only: a Generator's repr in the code line would not reproduce the run.
+    "seed": lambda name, value: check_int(name, value, 0),
+    # At least one epoch: the figures plot curves over the epochs.
+    "n_epochs": lambda name, value: check_int(name, value, 1),
+    "activation": lambda name, value: _check_choice(name, value, sorted(ACTIVATIONS)),
+}
+
+
 # -- section 2: XOR ----------------------------------------------------------------
 
 XOR_CONTROLS = {
@@ -292,6 +447,13 @@ XOR_CONTROLS = {
 }
 
 
+def _xor_call(settings):
+    """``train_xor`` keywords of ``settings``, checked under the names the caller wrote."""
+    settings = _check_settings(settings, XOR_CONTROLS)
+    _check_width(["hidden"], settings, [2, settings["hidden"], 2])
+    return settings
+
+
 def render_xor(settings, on_epoch_end=None):
     """Figure, summary and code line of one XOR run.
 
@@ -299,8 +461,9 @@ def render_xor(settings, on_epoch_end=None):
     ----------
     settings : dict
         Keyword arguments of :func:`~mlp_core.experiments.train_xor` named
-        by ``XOR_CONTROLS``: ``'hidden'`` and ``'lr'``, optionally
-        ``'seed'``; their values follow ``train_xor``'s rules.
+        by ``XOR_CONTROLS``: ``'hidden'`` (an int ``>= 1``) and ``'lr'``
+        (finite, ``> 0``), optionally ``'seed'`` (an int ``>= 0``: a
+        Generator would make the code line irreproducible).
     on_epoch_end : callable or None, optional
         Called as ``on_epoch_end(epoch, loss)`` after every epoch.
 
@@ -317,9 +480,10 @@ def render_xor(settings, on_epoch_end=None):
     TypeError
         If ``settings`` is not a dict, or a value has the wrong type.
     ValueError
-        If a key is missing or unknown, or a value breaks its rule.
+        If a key is missing or unknown, or a value breaks its rule; the
+        message names it as ``settings['key']``.
     """
-    settings = _check_settings(settings, XOR_CONTROLS)
+    settings = _xor_call(settings)
     run = train_xor(**settings, on_epoch_end=on_epoch_end)
     fig = Figure(figsize=(8, 3.2), layout="constrained")
     loss_ax, boundary_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
@@ -368,13 +532,10 @@ DIGITS_CONTROLS = {
 def _digits_call(settings):
     """``train_digits`` keywords of ``settings``, checked under the names the caller wrote."""
     settings = _check_settings(settings, DIGITS_CONTROLS)
-    hidden = tuple(check_int(f"settings[{key!r}]", settings[key], 1)
-                   for key in ("hidden_1", "hidden_2"))
-    # At least one epoch: the figure plots curves over the epochs.
-    n_epochs = check_int("settings['n_epochs']",
-                         settings.get("n_epochs", DIGITS_EPOCHS_PRECOMPUTED), 1)
+    hidden = (settings["hidden_1"], settings["hidden_2"])
+    _check_width(["hidden_1", "hidden_2"], settings, [64, *hidden, 10])
     return {"hidden": hidden, "lr": settings["lr"], "activation": settings["activation"],
-            "n_epochs": n_epochs}
+            "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS_PRECOMPUTED)}
 
 
 def render_digits(settings, on_epoch_end=None):
@@ -386,8 +547,8 @@ def render_digits(settings, on_epoch_end=None):
         The controls of ``DIGITS_CONTROLS``: ``'activation'``,
         ``'hidden_1'``, ``'hidden_2'`` (ints ``>= 1``) and ``'lr'``, and
         optionally ``'n_epochs'`` (an int ``>= 1``; default
-        ``DIGITS_EPOCHS_PRECOMPUTED``). ``activation`` and ``lr`` follow
-        :func:`~mlp_core.experiments.train_digits`'s rules.
+        ``DIGITS_EPOCHS_PRECOMPUTED``). ``'activation'`` is ``'relu'`` or
+        ``'sigmoid'`` and ``'lr'`` finite and ``> 0``.
     on_epoch_end : callable or None, optional
         Called as ``on_epoch_end(epoch, loss)`` after every epoch.
 
@@ -404,7 +565,8 @@ def render_digits(settings, on_epoch_end=None):
     TypeError
         If ``settings`` is not a dict, or a value has the wrong type.
     ValueError
-        If a key is missing or unknown, or a value breaks its rule.
+        If a key is missing or unknown, or a value breaks its rule; the
+        message names it as ``settings['key']``.
     """
     arguments = _digits_call(settings)
     run = train_digits(**arguments, on_epoch_end=on_epoch_end)
@@ -478,8 +640,7 @@ class LearningRateSweep:
         returns ``(png_bytes, summary_html, code_line)``. Raises
         ``TypeError`` or ``ValueError`` naming the key otherwise.
         """
-        settings = _check_settings(settings, LR_CONTROLS)
-        lr = check_positive_finite("settings['lr']", settings["lr"])
+        lr = _check_settings(settings, LR_CONTROLS)["lr"]
         selected = self.run(lr, on_epoch_end)
         fig = Figure(figsize=(7, 3.2), layout="constrained")
         ax = fig.subplots()
@@ -525,7 +686,8 @@ def precomputed_grid(explorer):
     TypeError
         If ``explorer`` is not a widget.
     ValueError
-        If it is not an explorer built in ``'precomputed'`` mode.
+        If it is not an explorer built in ``'precomputed'`` mode, or one of
+        its runs is not as ``build_precomputed`` made it.
     """
     rule = "an explorer built in 'precomputed' mode, such as explore_xor('precomputed')"
     if not isinstance(explorer, widgets.Widget):
@@ -540,11 +702,23 @@ def precomputed_grid(explorer):
         widget = pending.pop()
         classes = getattr(widget, "_dom_classes", ())
         if "mlp-run" in classes:
-            key = next(c for c in classes if c.startswith("mlp-run--"))
-            image, panel = widget.children
+            key, image, panel = _run_parts(widget, rule)
             grid[key] = (image.value, panel.value)
         pending.extend(getattr(widget, "children", ()))
     return grid
+
+
+def _run_parts(widget, rule):
+    """Combination class, Image and HTML of a run that ``build_precomputed`` made, or raise."""
+    keys = [c for c in widget._dom_classes if c.startswith("mlp-run--")]
+    children = getattr(widget, "children", ())
+    if (len(keys) != 1 or len(children) != 2 or not isinstance(children[0], widgets.Image)
+            or not isinstance(children[1], widgets.HTML)):
+        raise ValueError(
+            f"`explorer` must be {rule}, got a run (CSS class 'mlp-run') with classes "
+            f"{list(widget._dom_classes)} and children {[type(c).__name__ for c in children]}, "
+            "instead of one 'mlp-run--...' class and an Image and an HTML")
+    return keys[0], *children
 
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate", "build_live",
