@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 from mlp_core.validation import (
     MAX_PARAMETERS,
     _describe,
     as_generator,
+    check_activation,
+    check_callback,
     check_int,
     check_positive_finite,
+    n_parameters,
 )
 
 #: Copies of the four XOR points per epoch, as in the source chapter.
@@ -56,22 +58,6 @@ class Run:
         return self.history["loss"]
 
 
-def _check_callback(on_epoch_end):
-    if on_epoch_end is not None and not callable(on_epoch_end):
-        raise TypeError(f"`on_epoch_end` must be callable or None, got {on_epoch_end!r}")
-    return on_epoch_end
-
-
-def _check_activation(activation):
-    names = sorted(ACTIVATIONS)
-    # A type check first: an unhashable value would fail the dict lookup itself.
-    if not isinstance(activation, str):
-        raise TypeError(f"`activation` must be one of {names}, got {activation!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"`activation` must be one of {names}, got {activation!r}")
-    return str(activation)
-
-
 def _check_hidden(hidden):
     """``hidden`` as a tuple of widths: one int is a single hidden layer."""
     if isinstance(hidden, np.ndarray) and hidden.ndim == 1:
@@ -90,7 +76,7 @@ def _layer_sizes(n_inputs, hidden, n_classes):
     ``hidden`` is a checked width or tuple of widths.
     """
     sizes = [n_inputs, *((hidden,) if isinstance(hidden, int) else hidden), n_classes]
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    n_params = n_parameters(sizes)
     # The network would refuse too, but its message names `layer_sizes`,
     # which the caller of these functions never wrote.
     if n_params > MAX_PARAMETERS:
@@ -145,7 +131,7 @@ def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
     lr = check_positive_finite("lr", lr)
     rng = as_generator(seed, "seed")
     n_epochs = check_int("n_epochs", n_epochs, 0)
-    on_epoch_end = _check_callback(on_epoch_end)
+    on_epoch_end = check_callback("on_epoch_end", on_epoch_end)
     X, y = xor_data()
     network = NeuralNetworkFromScratch(_layer_sizes(2, hidden, 2), lr=lr, rng=rng)
     return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS),
@@ -227,11 +213,11 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     """
     hidden = _check_hidden(hidden)
     lr = check_positive_finite("lr", lr)
-    activation = _check_activation(activation)
+    activation = check_activation(activation)
     n_epochs = check_int("n_epochs", n_epochs, 0)
     rng = as_generator(seed, "seed")
     batch_size = check_int("batch_size", batch_size, 1)
-    on_epoch_end = _check_callback(on_epoch_end)
+    on_epoch_end = check_callback("on_epoch_end", on_epoch_end)
     sizes = _layer_sizes(64, hidden, 10)
     X_train, X_test, y_train, y_test = load_digits_split()
     network = NeuralNetworkFromScratch(sizes, lr=lr, activation=activation, rng=rng)

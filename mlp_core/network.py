@@ -9,7 +9,10 @@ from mlp_core.activations import ACTIVATIONS, NonFiniteLogitsError, softmax
 from mlp_core.losses import cross_entropy, mean_cross_entropy_from_logits
 from mlp_core.validation import (
     as_generator,
+    MAX_ACTIVATION_BYTES,
+    check_activation,
     check_cache,
+    check_callback,
     check_grads,
     check_inputs,
     check_int,
@@ -19,6 +22,7 @@ from mlp_core.validation import (
     check_rows,
     check_step,
     check_targets,
+    max_rows,
 )
 
 
@@ -97,7 +101,8 @@ def checks_arguments(validate):
 
 def _check_dtype(dtype):
     try:
-        resolved = np.dtype(dtype)
+        # np.dtype(None) would mean float64; refuse it as a missing value.
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
     if resolved not in (np.float32, np.float64):
@@ -109,7 +114,7 @@ def _overflow_message(network, method_name, args, error):
     sizes = [f"largest |W| = {max(float(np.abs(p['W']).max()) for p in network.params):.3g}"]
     if isinstance(args[0], np.ndarray):
         sizes.insert(0, f"largest |X| = {float(np.abs(args[0]).max()):.3g}")
-    culprits = "`X`, `cache`" if method_name == "backward" else "`X`"
+    culprits = {"backward": "`X`, `cache`", "update": "`grads`, `lr`"}.get(method_name, "`X`")
     return (f"{culprits} or the parameters must be small enough for {method_name} to stay finite "
             f"in {network.dtype.name}, got an overflow ({error}; {', '.join(sizes)}). "
             "Scale the inputs to about [0, 1] or standardise them")
@@ -186,11 +191,7 @@ class NeuralNetworkFromScratch:
     def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64):
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.lr = check_positive_finite("lr", lr)
-        if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            raise ValueError(
-                f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
-            )
-        self.activation = activation
+        self.activation = check_activation(activation)
         self._hidden, self._hidden_grad = ACTIVATIONS[activation]
         self.dtype = _check_dtype(dtype)
         self.rng = as_generator(rng)
@@ -342,13 +343,17 @@ class NeuralNetworkFromScratch:
         Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
         n_epochs = check_int("n_epochs", n_epochs, 0)
         batch_size = check_int("batch_size", batch_size, 1)
-        check_rows("batch_size", min(batch_size, len(X)), self.layer_sizes, self.dtype)
+        largest_batch = max_rows(self.layer_sizes, self.dtype)
+        if min(batch_size, len(X)) > largest_batch:
+            raise ValueError(
+                f"`batch_size` must be at most {largest_batch:,} for a network of width "
+                f"{max(self.layer_sizes):,} (activations of at most "
+                f"{MAX_ACTIVATION_BYTES / 2**30:g} GiB per layer), got {batch_size:,}")
         if not isinstance(record_grad_norms, (bool, np.bool_)):
             raise TypeError(f"`record_grad_norms` must be True or False, got {record_grad_norms!r}")
         if blas_threads is not None:
             blas_threads = check_int("blas_threads", blas_threads, 1)
-        if on_epoch_end is not None and not callable(on_epoch_end):
-            raise TypeError(f"`on_epoch_end` must be callable or None, got {on_epoch_end!r}")
+        check_callback("on_epoch_end", on_epoch_end)
         if eval_data is not None:
             if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
                 raise TypeError(f"`eval_data` must be a tuple (X_test, y_test), got {eval_data!r}")
@@ -391,7 +396,8 @@ class NeuralNetworkFromScratch:
         # Buffers reused by every epoch (fresh arrays this size each epoch
         # cost cache misses): the shuffled data, and each step's logits.
         X_shuffled = np.empty(X.shape, X.dtype)
-        # NaN until a step writes them: logits of a step that overflowed stay NaN.
+        # NaN until a step writes them, so that in epoch 0, the only one whose
+        # logits _advice_if_not_lr reads, a step that overflowed leaves NaN.
         Y_shuffled, logits = np.empty(Y.shape, Y.dtype), np.full(Y.shape, np.nan, Y.dtype)
         for epoch in range(n_epochs):
             snapshot = [{"W": p["W"].copy(), "b": p["b"].copy()} for p in self.params]

@@ -644,13 +644,15 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
     function, derivative = ACTIVATIONS[name]
     ax = _axes(ax, figsize=(4, 3))
     z = np.linspace(low, high, 1001)
+    if name == "relu" and low <= 0 < high:
+        z = np.union1d(z, [0.0])  # the kink itself, where relu' jumps
     ax.plot(z, function(z), lw=2, color=PALETTE[0], label=f"{name}(z)")
     slope = derivative(z)
-    # A jump (ReLU's at 0) drawn as a line would look like a vertical
-    # segment, as if the derivative took every value in between. Break the
-    # line there and mark the value taken (filled) and the limit not taken
-    # (open); the grid holds the kink itself, z = 0, as one of its points.
-    jumps = np.flatnonzero(np.abs(np.diff(slope)) > 0.1)
+    # ReLU's jump at 0 drawn as a line would look like a vertical segment,
+    # as if the derivative took every value in between. Break the line there
+    # and mark the value taken, relu'(0) = 0 (filled), and the limit from the
+    # right, 1 (open). The sigmoid's derivative is smooth: no breaks at all.
+    jumps = np.flatnonzero(np.diff(slope)) if name == "relu" else np.array([], dtype=int)
     ax.plot(np.insert(z, jumps + 1, np.nan), np.insert(slope, jumps + 1, np.nan), lw=2,
             color=PALETTE[1], linestyle="--", label=f"{name}'(z)")
     for i in jumps:

@@ -66,7 +66,7 @@ def check_layer_sizes(layer_sizes):
                 f"in {list(layer_sizes)!r}"
             )
         sizes.append(int(size))
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    n_params = n_parameters(sizes)
     if n_params > MAX_PARAMETERS:
         # Allocating far more than memory holds would get the kernel killed
         # instead of raising; refuse before drawing any weights.
@@ -75,6 +75,31 @@ def check_layer_sizes(layer_sizes):
             f"teaching network, got {n_params:,} from {sizes!r}"
         )
     return sizes
+
+
+def n_parameters(layer_sizes):
+    """Weights and biases of a fully connected network with these layer sizes."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def check_activation(activation, name="activation"):
+    """Return ``activation`` if it names a hidden activation ('relu' or 'sigmoid'), or raise."""
+    from mlp_core.activations import ACTIVATIONS  # activations import this module
+
+    names = sorted(ACTIVATIONS)
+    # A type check first: an unhashable value would fail the dict lookup itself.
+    if not isinstance(activation, str):
+        raise TypeError(f"`{name}` must be one of {names}, got {activation!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"`{name}` must be one of {names}, got {activation!r}")
+    return activation
+
+
+def check_callback(name, callback):
+    """Return ``callback`` if it is callable or None, or raise."""
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`{name}` must be callable or None, got {callback!r}")
+    return callback
 
 
 def check_positive_finite(name, value):
@@ -309,11 +334,11 @@ def check_fraction(name, value):
     return float(value)
 
 
-def as_float_array(name, value, min_ndim=0):
+def as_float_array(name, value):
     """Return ``value`` as a real floating array (ints and bools become float64), or raise.
 
     Float16, float32 and float64 keep their dtype. Complex, object and string
-    data raise ``TypeError``; fewer than ``min_ndim`` dimensions ``ValueError``.
+    data raise ``TypeError``.
     """
     try:
         array = np.asarray(value)
@@ -324,7 +349,4 @@ def as_float_array(name, value, min_ndim=0):
         array = array.astype(np.float64)
     elif array.dtype.kind != "f":
         raise TypeError(f"`{name}` must hold real numbers, got {_describe(array)}")
-    if array.ndim < min_ndim:
-        raise ValueError(f"`{name}` must have at least {min_ndim} dimension(s), "
-                         f"got {_describe(array)}")
     return array

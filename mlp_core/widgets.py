@@ -34,7 +34,14 @@ from mlp_core import plotting
 from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor
-from mlp_core.validation import MAX_PARAMETERS, _describe, check_int, check_positive_finite
+from mlp_core.validation import (
+    MAX_PARAMETERS,
+    _describe,
+    check_callback,
+    check_int,
+    check_positive_finite,
+    n_parameters,
+)
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
 MODES = ("auto", "live", "precomputed")
@@ -381,7 +388,7 @@ def _check_settings(settings, controls_by_mode):
 
 def _check_width(names, settings, sizes):
     """Refuse hidden widths ``settings[name]`` that give more than ``MAX_PARAMETERS``."""
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    n_params = n_parameters(sizes)
     # The trainer would refuse too, but naming `hidden`, not the settings key.
     if n_params > MAX_PARAMETERS:
         raise ValueError(
@@ -627,8 +634,7 @@ class LearningRateSweep:
         not for a stored run.
         """
         lr = check_positive_finite("lr", lr)
-        if on_epoch_end is not None and not callable(on_epoch_end):
-            raise TypeError(f"`on_epoch_end` must be callable or None, got {on_epoch_end!r}")
+        check_callback("on_epoch_end", on_epoch_end)
         if lr not in self.runs:
             self.runs[lr] = train_digits(lr=lr, n_epochs=self.n_epochs, on_epoch_end=on_epoch_end)
         return self.runs[lr]

@@ -53,8 +53,15 @@ def test_parameter_comparison_detects_one_missing_epoch():
     assert gap > 1e-4
 
 
-def test_benchmark_checks_its_ceiling_before_timing():
+def test_benchmark_checks_its_ceiling_before_timing(monkeypatch):
     assert bench_training.ceiling_matches_fit(n_epochs=1) < 1e-12
+    # A ceiling that drifted from fit must stop the script before anything is timed.
+    timed = []
+    monkeypatch.setattr(bench_training, "ceiling_matches_fit", lambda: 1.0)
+    monkeypatch.setattr(bench_training, "interleaved_times", lambda runs: timed.append(runs))
+    with pytest.raises(SystemExit, match="fused_sgd drifted from fit"):
+        bench_training.main()
+    assert timed == []
 
 
 def test_fused_ceiling_refuses_sigmoid_networks():

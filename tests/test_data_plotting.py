@@ -211,6 +211,7 @@ def test_plot_activation(rc_unchanged, name, function, derivative):
     curves = labelled_lines(ax)
     assert len(curves) == 2
     z = curves[0].get_xdata()
+    assert 0.0 in z  # the kink is a grid point, for relu and by symmetry for sigmoid
     np.testing.assert_array_equal(curves[0].get_ydata(), function(z))
     z_slope, slope = curves[1].get_xdata(), curves[1].get_ydata()
     drawn = ~np.isnan(slope)
@@ -329,3 +330,24 @@ def test_random_scanner_flags_global_state(snippet):
     # negative control for the scanner above
     assert global_random_uses(snippet)
     assert not global_random_uses("rng = np.random.default_rng(0); isinstance(rng, np.random.Generator)")
+
+
+@pytest.mark.parametrize("z_range, kink", [((-5, 4), True), ((0, 3), True), ((1, 3), False)])
+def test_relu_derivative_breaks_exactly_at_zero(rc_unchanged, z_range, kink):
+    fig, ax = plt.subplots()
+    plot_activation("relu", ax=ax, z_range=z_range)
+    dots = [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines
+            if line.get_marker() == "o"]
+    assert dots == ([(0, 0), (0, 1)] if kink else [])
+    plt.close(fig)
+
+
+def test_sigmoid_derivative_is_never_broken_even_on_a_coarse_grid():
+    # Negative control for the relu test above: a smooth derivative on a
+    # grid so coarse that neighbouring values differ a lot has no breaks.
+    fig, ax = plt.subplots()
+    plot_activation("sigmoid", ax=ax, z_range=(-1000, 1000))
+    slope = labelled_lines(ax)[1].get_ydata()
+    assert not np.isnan(slope).any()
+    assert [line for line in ax.lines if line.get_marker() == "o"] == []
+    plt.close(fig)
