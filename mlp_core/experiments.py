@@ -16,14 +16,13 @@ import numpy as np
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 from mlp_core.validation import (
-    MAX_PARAMETERS,
     _describe,
     as_generator,
     check_activation,
     check_callback,
     check_int,
+    check_parameter_count,
     check_positive_finite,
-    n_parameters,
 )
 
 #: Copies of the four XOR points per epoch, as in the source chapter.
@@ -76,12 +75,9 @@ def _layer_sizes(n_inputs, hidden, n_classes):
     ``hidden`` is a checked width or tuple of widths.
     """
     sizes = [n_inputs, *((hidden,) if isinstance(hidden, int) else hidden), n_classes]
-    n_params = n_parameters(sizes)
     # The network would refuse too, but its message names `layer_sizes`,
     # which the caller of these functions never wrote.
-    if n_params > MAX_PARAMETERS:
-        raise ValueError(f"`hidden` must keep the network within {MAX_PARAMETERS:,} parameters, "
-                         f"got {hidden!r}, which gives {sizes!r} with {n_params:,}")
+    check_parameter_count(sizes, "`hidden`", repr(hidden))
     return sizes
 
 

@@ -66,15 +66,23 @@ def check_layer_sizes(layer_sizes):
                 f"in {list(layer_sizes)!r}"
             )
         sizes.append(int(size))
-    n_params = n_parameters(sizes)
-    if n_params > MAX_PARAMETERS:
-        # Allocating far more than memory holds would get the kernel killed
-        # instead of raising; refuse before drawing any weights.
-        raise ValueError(
-            f"`layer_sizes` must give at most {MAX_PARAMETERS:,} parameters for this "
-            f"teaching network, got {n_params:,} from {sizes!r}"
-        )
+    check_parameter_count(sizes, "`layer_sizes`")
     return sizes
+
+
+def check_parameter_count(sizes, subject, given=None):
+    """Refuse a network of more than ``MAX_PARAMETERS``, blaming what the caller wrote.
+
+    ``subject`` names the argument(s) in backticks; ``given`` shows their
+    value(s) when they are not ``sizes`` itself (e.g. hidden widths).
+    """
+    n_params = n_parameters(sizes)
+    # Allocating far more than memory holds would get the kernel killed
+    # instead of raising; refuse before drawing any weights.
+    if n_params > MAX_PARAMETERS:
+        shown = f"{sizes}" if given is None else f"{given}, which gives {sizes}"
+        raise ValueError(f"{subject} must keep the network within {MAX_PARAMETERS:,} "
+                         f"parameters, got {shown} with {n_params:,}")
 
 
 def n_parameters(layer_sizes):
@@ -205,12 +213,17 @@ def check_targets(y, n_samples, n_classes, dtype, name="y"):
     )
 
 
-def _real_finite(name, array, rule):
-    """Raise unless ``array`` holds finite real floats; ``rule`` says what it should be."""
+def _check_real_finite(name, array, advice):
+    """Raise unless ``array`` holds finite real floats; ``advice`` ends the NaN/inf message."""
     if array.dtype.kind != "f":
-        raise TypeError(f"`{name}` must be {rule} of real floats, got {_describe(array)}")
+        raise TypeError(f"`{name}` must be an array of real floats, got {_describe(array)}")
     if not np.isfinite(array).all():
-        raise ValueError(f"`{name}` must be {rule} with finite entries, got NaN or inf entries")
+        raise ValueError(f"`{name}` must be finite, got NaN or inf entries; {advice}")
+
+
+def _list_summary(value):
+    """``list of length 3``, for a message about a list of per-layer dicts."""
+    return f"{type(value).__name__} of length {len(value) if hasattr(value, '__len__') else '?'}"
 
 
 def check_params(params, layer_sizes, dtype):
@@ -222,8 +235,7 @@ def check_params(params, layer_sizes, dtype):
     if not isinstance(params, list) or len(params) != len(layer_sizes) - 1:
         raise TypeError(
             f"`params` must be a list of {len(layer_sizes) - 1} dicts {{'W', 'b'}} for "
-            f"layer_sizes={layer_sizes}, got {type(params).__name__} of length "
-            f"{len(params) if hasattr(params, '__len__') else '?'}"
+            f"layer_sizes={layer_sizes}, got {_list_summary(params)}"
         )
     for l, (layer, n_in, n_out) in enumerate(zip(params, layer_sizes[:-1], layer_sizes[1:])):
         for key, shape in (("W", (n_in, n_out)), ("b", (n_out,))):
@@ -240,11 +252,8 @@ def check_params(params, layer_sizes, dtype):
                     f"`params[{l}]['{key}']` must be writeable, as SGD updates it in place, "
                     f"got a read-only {_describe(array)}; assign a copy"
                 )
-            if not np.isfinite(array).all():
-                raise ValueError(
-                    f"`params[{l}]['{key}']` must be finite, got NaN or inf entries; "
-                    "re-create the network or restore its parameters"
-                )
+            _check_real_finite(f"params[{l}]['{key}']", array,
+                               "re-create the network or restore its parameters")
 
 
 def check_cache(cache, n_samples, layer_sizes):
@@ -252,7 +261,7 @@ def check_cache(cache, n_samples, layer_sizes):
     if not isinstance(cache, (list, tuple)) or len(cache) != len(layer_sizes) - 1:
         raise TypeError(
             f"`cache` must be the list of {len(layer_sizes) - 1} dicts that forward(X) returns, "
-            f"got {type(cache).__name__} of length {len(cache) if hasattr(cache, '__len__') else '?'}"
+            f"got {_list_summary(cache)}"
         )
     for l, (entry, width) in enumerate(zip(cache, layer_sizes[1:])):
         for key in ("z", "a"):
@@ -262,7 +271,8 @@ def check_cache(cache, n_samples, layer_sizes):
                     f"`cache[{l}]['{key}']` must be an array of shape ({n_samples}, {width}) from "
                     f"forward(X) on the same X, got {_describe(array)}"
                 )
-            _real_finite(f"cache[{l}]['{key}']", array, "an array from forward(X)")
+            _check_real_finite(f"cache[{l}]['{key}']", array,
+                               "pass the cache that forward(X) returned")
 
 
 def check_grads(grads, params):
@@ -270,7 +280,7 @@ def check_grads(grads, params):
     if not isinstance(grads, (list, tuple)) or len(grads) != len(params):
         raise TypeError(
             f"`grads` must be the list of {len(params)} dicts that backward returns, "
-            f"got {type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}"
+            f"got {_list_summary(grads)}"
         )
     for l, (grad, layer) in enumerate(zip(grads, params)):
         for key, name in (("dW", "W"), ("db", "b")):
@@ -280,15 +290,8 @@ def check_grads(grads, params):
                     f"`grads[{l}]['{key}']` must be an array of shape {layer[name].shape}, "
                     f"got {_describe(array)}"
                 )
-            if array.dtype.kind != "f":
-                raise TypeError(
-                    f"`grads[{l}]['{key}']` must be an array of real floats, got {_describe(array)}"
-                )
-            if not np.isfinite(array).all():
-                raise ValueError(
-                    f"`grads[{l}]['{key}']` must be finite, got NaN or inf entries; "
-                    "a step with it would destroy the parameters"
-                )
+            _check_real_finite(f"grads[{l}]['{key}']", array,
+                               "a step with it would destroy the parameters")
 
 
 def check_step(grads, params, lr):

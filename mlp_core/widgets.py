@@ -35,12 +35,11 @@ from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor
 from mlp_core.validation import (
-    MAX_PARAMETERS,
     _describe,
     check_callback,
     check_int,
+    check_parameter_count,
     check_positive_finite,
-    n_parameters,
 )
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
@@ -388,14 +387,9 @@ def _check_settings(settings, controls_by_mode):
 
 def _check_width(names, settings, sizes):
     """Refuse hidden widths ``settings[name]`` that give more than ``MAX_PARAMETERS``."""
-    n_params = n_parameters(sizes)
     # The trainer would refuse too, but naming `hidden`, not the settings key.
-    if n_params > MAX_PARAMETERS:
-        raise ValueError(
-            " and ".join(f"`settings[{name!r}]`" for name in names)
-            + f" must keep the network within {MAX_PARAMETERS:,} parameters, got "
-            + " and ".join(repr(settings[name]) for name in names)
-            + f", which gives {sizes} with {n_params:,}")
+    check_parameter_count(sizes, " and ".join(f"`settings[{name!r}]`" for name in names),
+                          " and ".join(repr(settings[name]) for name in names))
 
 
 def _mark_single_points(*axes):

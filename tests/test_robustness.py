@@ -139,6 +139,13 @@ def test_layer_sizes_without_an_order_or_length_are_refused(layer_sizes):
         NeuralNetworkFromScratch(layer_sizes)
 
 
+def test_a_network_beyond_the_parameter_cap_is_refused_before_any_weight_is_drawn():
+    # (10000 + 1) * 10000 + (10000 + 1) * 10 = 100,110,010 parameters, twice the cap.
+    with pytest.raises(ValueError, match=r"`layer_sizes` must keep the network within "
+                       r"50,000,000 parameters, got \[10000, 10000, 10\] with 100,110,010"):
+        NeuralNetworkFromScratch([10_000, 10_000, 10])
+
+
 def test_layer_sizes_as_a_numpy_array_are_accepted():
     assert NeuralNetworkFromScratch(np.array([3, 5, 2])).layer_sizes == [3, 5, 2]
 
