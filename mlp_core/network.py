@@ -185,6 +185,16 @@ class NeuralNetworkFromScratch:
 
     Notes
     -----
+    ``forward(X)`` returns the cache, one dict ``{'z': Z_l, 'a': A_l}`` per
+    layer ``l = 1..L``, each ``(n_samples, n_l)``. ``backward(X, cache, Y)``
+    returns one dict ``{'dW': (n_{l-1}, n_l), 'db': (n_l,)}`` per layer, the
+    batch means of book section 3::
+
+        delta_L     = softmax(Z_L) - Y
+        dL/dW_l     = A_{l-1}^T delta_l / n
+        dL/db_l     = sum_rows(delta_l) / n
+        delta_{l-1} = (delta_l W_l^T) * sigma'(Z_{l-1})
+
     Book sections 2 (forward pass) and 3 (backpropagation).
     """
 
@@ -212,23 +222,8 @@ class NeuralNetworkFromScratch:
 
     @checks_arguments(forward_arguments)
     def forward(self, X):
-        """Forward pass, keeping what backpropagation needs.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_samples, n_features)
-
-        Returns
-        -------
-        cache : list of dict
-            ``cache[l] = {'z': Z_l, 'a': A_l}``, each ``(n_samples, n_out_l)``;
-            the last ``'a'`` holds the softmax probabilities.
-
-        Notes
-        -----
-        ``Z_l = A_{l-1} W_l + b_l``, ``A_l = sigma(Z_l)``, with ``A_0 = X`` and
-        softmax in place of ``sigma`` at the output layer. Book section 2.
-        """
+        """Forward pass (book section 2): ``cache[l - 1]`` holds ``Z_l`` and ``A_l``, as
+        ``{'z': Z_l, 'a': A_l}``; the last ``'a'`` is the softmax output ``P``."""
         cache = []
         A = X
         for layer in self.params[:-1]:
@@ -246,39 +241,20 @@ class NeuralNetworkFromScratch:
 
     @checks_arguments(backward_arguments)
     def backward(self, X, cache, y_onehot):
-        """Backpropagation: gradients of the mean loss for every layer.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_samples, n_features)
-        cache : list of dict
-            Output of :meth:`forward` on ``X``.
-        y_onehot : ndarray, shape (n_samples, n_classes)
-
-        Returns
-        -------
-        grads : list of dict
-            ``grads[l] = {'dW': (n_in, n_out), 'db': (n_out,)}``, batch means.
-
-        Notes
-        -----
-        With ``delta_l = n dL / dZ_l``, whose row i is ``d loss_i / dZ_l[i]``
-        (book section 3)::
-
-            delta_L     = softmax(Z_L) - Y
-            dL/dW_l     = A_{l-1}^T delta_l / n
-            dL/db_l     = sum_rows(delta_l) / n
-            delta_{l-1} = (delta_l W_l^T) * sigma'(Z_{l-1})
-        """
-        n = len(X)
-        grads = [None] * len(self.params)
-        delta = cache[-1]["a"] - y_onehot
-        for l in range(len(self.params) - 1, -1, -1):
-            A_prev = cache[l - 1]["a"] if l > 0 else X
-            grads[l] = {"dW": A_prev.T @ delta / n, "db": delta.sum(axis=0) / n}
-            if l > 0:
-                delta = (delta @ self.params[l]["W"].T) * self._hidden_grad(cache[l - 1]["z"])
-        return grads
+        """Backpropagation (book section 3): gradients of the mean loss, in layer order,
+        ``grads[l - 1] = {'dW': dL/dW_l, 'db': dL/db_l}``, with ``delta_l = n dL/dZ_l``."""
+        n, L = len(X), len(self.params)
+        # Padded so that A[l], Z[l] and W[l] carry the book's layer index l.
+        A = [X] + [layer["a"] for layer in cache]
+        Z = [None] + [layer["z"] for layer in cache]
+        W = [None] + [layer["W"] for layer in self.params]
+        grads = []
+        delta = A[L] - y_onehot
+        for l in range(L, 0, -1):
+            grads.append({"dW": A[l - 1].T @ delta / n, "db": delta.sum(axis=0) / n})
+            if l > 1:
+                delta = (delta @ W[l].T) * self._hidden_grad(Z[l - 1])
+        return grads[::-1]
 
     @checks_arguments(update_arguments)
     def update(self, grads):
