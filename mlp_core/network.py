@@ -222,8 +222,8 @@ class NeuralNetworkFromScratch:
 
     @checks_arguments(forward_arguments)
     def forward(self, X):
-        """Forward pass (book section 2): ``cache[l - 1]`` holds ``Z_l`` and ``A_l``, as
-        ``{'z': Z_l, 'a': A_l}``; the last ``'a'`` is the softmax output ``P``."""
+        """Forward pass (book section 2): one ``{'z': Z_l, 'a': A_l}`` per
+        layer l = 1..L; the last ``'a'`` is the softmax output P."""
         cache = []
         A = X
         for layer in self.params[:-1]:
@@ -241,8 +241,8 @@ class NeuralNetworkFromScratch:
 
     @checks_arguments(backward_arguments)
     def backward(self, X, cache, y_onehot):
-        """Backpropagation (book section 3): gradients of the mean loss, in layer order,
-        ``grads[l - 1] = {'dW': dL/dW_l, 'db': dL/db_l}``, with ``delta_l = n dL/dZ_l``."""
+        """Backpropagation (book section 3): one ``{'dW': dL/dW_l, 'db': dL/db_l}``
+        per layer l = 1..L, for the mean loss; ``delta`` is n dL/dZ_l."""
         n, L = len(X), len(self.params)
         # Padded so that A[l], Z[l] and W[l] carry the book's layer index l.
         A = [X] + [layer["a"] for layer in cache]
