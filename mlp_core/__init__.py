@@ -14,12 +14,24 @@ symbol         array                      shape
 ``Y``          one-hot targets            ``(n_samples, n_classes)``
 =============  =========================  ==========================================
 
+Errors
+------
+Every public function and method validates its arguments once, on entry,
+against a constraints table (see :mod:`mlp_core.validation`); the math
+behind it trusts what was validated. A plausible mistake raises
+``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, outside
+the rule), worded "`name` must be <rule>, got <value>", sometimes followed by
+advice. An exotic object may get numpy's own error instead. A training run
+that blows up raises :class:`TrainingDiverged`, which says what to change;
+``train_xor`` and ``train_digits`` return it in ``Run.diverged`` instead.
+
 Modules
 -------
 activations  ReLU, sigmoid, softmax and their derivatives.
 losses       Cross-entropy on probabilities and on logits.
 network      ``NeuralNetworkFromScratch``: forward, backward, SGD, fit, predict.
 gradcheck    Central-difference gradient check.
+validation   Constraints tables, the one validator and its message template.
 data         XOR and the scaled digits data set.
 plotting     Matplotlib figures used by the book.
 widgets      ipywidgets explorers, live and precomputed.

@@ -4,13 +4,12 @@ Every derivative takes the *pre-activation* ``z``, as the backward pass
 needs ``sigma'(Z_l)``. All functions are pure, elementwise (softmax works
 along the last axis) and free of overflow warnings for any finite input.
 They accept lists and integer or boolean arrays, computing in float64;
-float16/32/64 arrays keep their dtype. Complex, object or string data raise
-``TypeError``.
+float16/32/64 arrays keep their dtype.
 """
 
 import numpy as np
 
-from mlp_core.validation import as_float_array
+from mlp_core.validation import as_array, describe, message
 
 
 class NonFiniteLogitsError(ValueError):
@@ -26,7 +25,7 @@ def _real(z, name="z"):
     # these functions run several times in every SGD step.
     if type(z) is np.ndarray and z.dtype.kind == "f":
         return z
-    return as_float_array(name, z)
+    return as_array(name, z)
 
 
 def relu(z):
@@ -93,38 +92,30 @@ def softmax(Z):
     P : ndarray, same shape as ``Z``
         Rows are probability vectors.
 
-    Raises
-    ------
-    ValueError
-        If ``Z`` is 0-d or empty, or a row holds NaN or ``+inf`` or is all
-        ``-inf``: such a row has no probability vector. A ``-inf`` logit
-        beside finite ones is fine and gets probability 0.
-
     Notes
     -----
+    A row that holds NaN or ``+inf`` or is all ``-inf`` has no probability
+    vector and is refused; a ``-inf`` logit beside finite ones gets
+    probability 0.
     Subtracting each row's maximum leaves the result unchanged and keeps
     every exponent ``<= 0``, so nothing overflows.
     """
     Z = _real(Z, "Z")
     if Z.ndim == 0 or Z.size == 0:
-        raise ValueError(f"`Z` must hold at least one logit along its last axis, got "
-                         f"an array of shape {Z.shape}")
+        raise ValueError(message("Z", "an array with at least one logit along its last axis",
+                                 describe(Z)))
     Z_max = Z.max(axis=-1, keepdims=True)
     # The row maxima are few: checking them catches NaN, +inf and all -inf rows cheaply.
     if not np.isfinite(Z_max).all():
-        raise NonFiniteLogitsError(
-            "`Z` must have a finite maximum in every row (no NaN, no +inf, not all -inf), "
-            f"got row maxima including {_first_bad(Z_max)}")
+        raise NonFiniteLogitsError(message(
+            "Z", "finite at the maximum of every row (no NaN, no +inf, not all -inf)",
+            f"row maxima including {Z_max[~np.isfinite(Z_max)].flat[0]}"))
     # A logit more than the float range below its row's maximum (only
     # possible near +-1e308) shifts to -inf, whose exponential is exactly 0.
     with np.errstate(over="ignore"):
         Z_shifted = Z - Z_max
     E = np.exp(Z_shifted)
     return E / E.sum(axis=-1, keepdims=True)
-
-
-def _first_bad(values):
-    return values[~np.isfinite(values)].flat[0]
 
 
 #: Hidden-layer activations by name: (function, derivative at z).

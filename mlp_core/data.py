@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from mlp_core.validation import check_fraction, check_int
+from mlp_core.validation import Integer, Real, message, validate
 
 
 def xor_data():
@@ -41,15 +41,8 @@ def load_digits_scaled():
     return digits.data / 16.0, digits.target
 
 
-#: Largest seed of the split: scikit-learn's ``random_state`` is a 32-bit seed.
-MAX_SPLIT_SEED = 2**32 - 1
-
-
-def _check_split_seed(seed):
-    seed = check_int("seed", seed, 0)
-    if seed > MAX_SPLIT_SEED:
-        raise ValueError(f"`seed` must be an integer in [0, {MAX_SPLIT_SEED}], got {seed!r}")
-    return seed
+#: The split's constraints table. Its seed is scikit-learn's 32-bit ``random_state``.
+SPLIT_CONSTRAINTS = {"test_size": Real(0, 1), "seed": Integer(0, 2**32 - 1)}
 
 
 def _check_feasible_test_size(test_size, y):
@@ -59,11 +52,9 @@ def _check_feasible_test_size(test_size, y):
     n_test = math.ceil(test_size * n)
     if not n_classes <= n_test <= n - n_classes:
         low, high = (n_classes - 1) / n, (n - n_classes) / n
-        raise ValueError(
-            f"`test_size` must leave at least one sample of each of the {n_classes} classes in "
-            f"both splits of the {n} digits, i.e. lie in ({low:.6g}, {high:.6g}], "
-            f"got {test_size!r}, which holds out {n_test} of them"
-        )
+        raise ValueError(message(
+            "test_size", f"in ({low:.6g}, {high:.6g}], so that both splits of the {n} digits "
+            f"hold each of the {n_classes} classes", f"{test_size!r}, which holds out {n_test}"))
 
 
 def load_digits_split(test_size=0.2, seed=0):
@@ -83,17 +74,8 @@ def load_digits_split(test_size=0.2, seed=0):
     -------
     X_train, X_test : ndarray, shape (n_train, 64), (n_test, 64)
     y_train, y_test : ndarray, shape (n_train,), (n_test,)
-
-    Raises
-    ------
-    TypeError
-        If ``test_size`` is not a real number or ``seed`` not an integer
-        (bools are neither).
-    ValueError
-        If ``test_size`` or ``seed`` lies outside its range.
     """
-    test_size = check_fraction("test_size", test_size)
-    seed = _check_split_seed(seed)
+    test_size, seed = validate(SPLIT_CONSTRAINTS, test_size=test_size, seed=seed)
     X, y = load_digits_scaled()
     _check_feasible_test_size(test_size, y)
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)

@@ -6,23 +6,25 @@ one of its widgets, exactly. Every argument is checked before any data is
 loaded or any weight drawn.
 """
 
-import numbers
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 from mlp_core.validation import (
-    _describe,
-    as_generator,
-    check_activation,
-    check_callback,
-    check_int,
+    CallableOrNone,
+    Got,
+    InstanceOf,
+    Integer,
+    Options,
+    Real,
+    Seed,
+    Sizes,
     check_parameter_count,
-    check_positive_finite,
+    validate,
 )
 
 #: Copies of the four XOR points per epoch, as in the source chapter.
@@ -57,28 +59,36 @@ class Run:
         return self.history["loss"]
 
 
-def _check_hidden(hidden):
-    """``hidden`` as a tuple of widths: one int is a single hidden layer."""
-    if isinstance(hidden, np.ndarray) and hidden.ndim == 1:
-        hidden = hidden.tolist()
-    if isinstance(hidden, Sequence) and not isinstance(hidden, (str, bytes)):
-        return tuple(check_int(f"hidden[{i}]", width, 1) for i, width in enumerate(hidden))
-    if isinstance(hidden, numbers.Integral):
-        return (check_int("hidden", hidden, 1),)
-    raise TypeError("`hidden` must be a positive int or a sequence of positive ints such as "
-                    f"(128, 64), got {_describe(hidden)}")
+class XorRun(InstanceOf):
+    """A :class:`Run` of a network with 2 inputs and 2 outputs."""
+
+    def convert(self, name, value, validated=None):
+        run = super().convert(name, value)
+        sizes = run.network.layer_sizes
+        if (sizes[0], sizes[-1]) != (2, 2):
+            self.refuse(ValueError, name, Got(f"a run of a {sizes} network"))
+        return run
 
 
-def _layer_sizes(n_inputs, hidden, n_classes):
-    """``[n_inputs, *hidden, n_classes]``, refused if too large, blaming ``hidden``.
-
-    ``hidden`` is a checked width or tuple of widths.
-    """
-    sizes = [n_inputs, *((hidden,) if isinstance(hidden, int) else hidden), n_classes]
-    # The network would refuse too, but its message names `layer_sizes`,
-    # which the caller of these functions never wrote.
-    check_parameter_count(sizes, "`hidden`", repr(hidden))
-    return sizes
+#: The constraints tables of the experiments.
+XOR_CONSTRAINTS = {
+    "hidden": Integer(1),
+    "lr": Real(0),
+    "seed": Seed(),
+    "n_epochs": Integer(0),
+    "on_epoch_end": CallableOrNone(),
+    "run": XorRun(Run, "a Run of an XOR network (2 inputs, 2 outputs), as train_xor returns"),
+}
+DIGITS_CONSTRAINTS = {
+    "hidden": Sizes(min_length=0, example=(128, 64), scalar=True,
+                    network=lambda hidden: [64, *hidden, 10]),
+    "lr": Real(0),
+    "activation": Options(sorted(ACTIVATIONS)),
+    "n_epochs": Integer(0),
+    "seed": Seed(),
+    "batch_size": Integer(1),
+    "on_epoch_end": CallableOrNone(),
+}
 
 
 def _train(network, X, y, n_epochs, batch_size, on_epoch_end=None, **records):
@@ -115,21 +125,14 @@ def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
     Returns
     -------
     Run
-
-    Raises
-    ------
-    TypeError
-        If an argument has the wrong type (bools are not integers here).
-    ValueError
-        If an argument breaks the rule given above.
     """
-    hidden = check_int("hidden", hidden, 1)
-    lr = check_positive_finite("lr", lr)
-    rng = as_generator(seed, "seed")
-    n_epochs = check_int("n_epochs", n_epochs, 0)
-    on_epoch_end = check_callback("on_epoch_end", on_epoch_end)
+    hidden, lr, rng, n_epochs, on_epoch_end = validate(
+        XOR_CONSTRAINTS, hidden=hidden, lr=lr, seed=seed, n_epochs=n_epochs,
+        on_epoch_end=on_epoch_end)
+    # The network would refuse too, but blame `layer_sizes`, which the caller never wrote.
+    check_parameter_count("hidden", hidden, [2, hidden, 2])
     X, y = xor_data()
-    network = NeuralNetworkFromScratch(_layer_sizes(2, hidden, 2), lr=lr, rng=rng)
+    network = NeuralNetworkFromScratch([2, hidden, 2], lr=lr, rng=rng)
     return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS),
                   n_epochs, 64, on_epoch_end)
 
@@ -146,20 +149,8 @@ def xor_solved(run):
     Returns
     -------
     bool
-
-    Raises
-    ------
-    TypeError
-        If ``run`` is not a :class:`Run`.
-    ValueError
-        If its network does not have 2 inputs and 2 outputs.
     """
-    if not isinstance(run, Run) or not isinstance(run.network, NeuralNetworkFromScratch):
-        raise TypeError(f"`run` must be a Run returned by train_xor, got {_describe(run)}")
-    sizes = run.network.layer_sizes
-    if (sizes[0], sizes[-1]) != (2, 2):
-        raise ValueError("`run` must be an XOR run (a network with 2 inputs and 2 outputs), "
-                         f"got a run of a {sizes} network")
+    (run,) = validate(XOR_CONSTRAINTS, run=run)
     X, y = xor_data()
     return bool(np.array_equal(run.network.predict(X), y))
 
@@ -197,25 +188,11 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     Run
         ``history`` holds ``'loss'``, ``'grad_norms'``,
         ``'train_accuracy'`` and ``'test_accuracy'``.
-
-    Raises
-    ------
-    TypeError
-        If an argument has the wrong type (bools are not integers here,
-        and ``hidden`` may not be None or a string).
-    ValueError
-        If an argument breaks the rule given above, or ``hidden`` gives a
-        network of more than ``MAX_PARAMETERS`` parameters.
     """
-    hidden = _check_hidden(hidden)
-    lr = check_positive_finite("lr", lr)
-    activation = check_activation(activation)
-    n_epochs = check_int("n_epochs", n_epochs, 0)
-    rng = as_generator(seed, "seed")
-    batch_size = check_int("batch_size", batch_size, 1)
-    on_epoch_end = check_callback("on_epoch_end", on_epoch_end)
-    sizes = _layer_sizes(64, hidden, 10)
+    hidden, lr, activation, n_epochs, rng, batch_size, on_epoch_end = validate(
+        DIGITS_CONSTRAINTS, hidden=hidden, lr=lr, activation=activation, n_epochs=n_epochs,
+        seed=seed, batch_size=batch_size, on_epoch_end=on_epoch_end)
     X_train, X_test, y_train, y_test = load_digits_split()
-    network = NeuralNetworkFromScratch(sizes, lr=lr, activation=activation, rng=rng)
+    network = NeuralNetworkFromScratch([64, *hidden, 10], lr=lr, activation=activation, rng=rng)
     return _train(network, X_train, y_train, n_epochs, batch_size, on_epoch_end,
                   record_grad_norms=True, eval_data=(X_test, y_test))

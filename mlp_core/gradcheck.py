@@ -3,8 +3,8 @@
 import numpy as np
 
 from mlp_core.losses import mean_cross_entropy_from_logits
-from mlp_core.network import NeuralNetworkFromScratch, unchecked
-from mlp_core.validation import check_inputs, check_positive_finite, check_targets
+from mlp_core.network import NeuralNetworkFromScratch
+from mlp_core.validation import Array, Got, InstanceOf, Real, Targets, message, validate
 
 #: Steps outside this range make the central difference meaningless in
 #: float64: below, rounding error (1e-16 / eps) swamps it; above, the
@@ -15,6 +15,35 @@ EPS_RANGE = (1e-8, 1e-3)
 #: truncation error of the difference grows with them: inputs of 1e3 give
 #: relative errors near 1e-6 and 1e4 near 1e-3 for a correct backward pass.
 MAX_CHECK_INPUT = 100
+
+
+class Float64Network(InstanceOf):
+    """A float64 network: float32 rounding makes central differences wrong by about 1e-2."""
+
+    def convert(self, name, value, validated=None):
+        network = super().convert(name, value)
+        if network.dtype != np.float64:
+            self.refuse(ValueError, name, Got(f"a {network.dtype.name} network"),
+                        "a float64 NeuralNetworkFromScratch (check a float64 copy of the "
+                        "architecture)")
+        return network
+
+    def invalid_examples(self, valid):
+        float32 = NeuralNetworkFromScratch(valid.layer_sizes, dtype=np.float32)
+        return super().invalid_examples(valid) + [(float32, ValueError)]
+
+
+#: The gradient check's constraints table.
+GRADCHECK_CONSTRAINTS = {
+    "network": Float64Network(NeuralNetworkFromScratch, "a float64 NeuralNetworkFromScratch"),
+    "X": Array(ndim=2, columns=lambda validated: validated["network"].layer_sizes[0],
+               dtype=np.float64, bounds=(-MAX_CHECK_INPUT, MAX_CHECK_INPUT),
+               bounds_advice="the truncation error of central differences grows with the inputs "
+                             "and would look like a bug; scale the features to about [0, 1]"),
+    "y": Targets("X", lambda validated: validated["network"].layer_sizes[-1], np.float64),
+    "eps": Real(*EPS_RANGE, closed="both",
+                advice="outside it central differences mean nothing in float64"),
+}
 
 
 def gradient_check(network, X, y, eps=1e-5):
@@ -52,50 +81,16 @@ def gradient_check(network, X, y, eps=1e-5):
     rather than reporting a misleading error. Ties happen exactly when a
     sample switches off every unit of a layer while the next layer's
     biases are still 0, as right after initialisation. Book section 3.
-
-    Raises
-    ------
-    ValueError
-        If a hidden ReLU pre-activation lies within ``10 * eps * (1 + max|A|)``
-        of 0; if ``eps`` lies outside ``EPS_RANGE``; if some ``|x|`` exceeds
-        ``MAX_CHECK_INPUT``; if the network is not
-        float64, whose rounding (about 1e-7 in float32) would swamp the
-        differences.
-    TypeError
-        If ``network`` is not a :class:`NeuralNetworkFromScratch`.
     """
-    if not isinstance(network, NeuralNetworkFromScratch):
-        raise TypeError(f"`network` must be a NeuralNetworkFromScratch, got {network!r}")
-    if network.dtype != np.float64:
-        raise ValueError(
-            f"`network` must be float64 for a gradient check, got dtype {network.dtype.name}: "
-            "float32 rounding makes central differences wrong by about 1e-2; check a "
-            "float64 copy of the architecture instead"
-        )
-    eps = check_positive_finite("eps", eps)
-    if not EPS_RANGE[0] <= eps <= EPS_RANGE[1]:
-        raise ValueError(f"`eps` must lie in [{EPS_RANGE[0]:g}, {EPS_RANGE[1]:g}], where central "
-                         f"differences are meaningful in float64, got {eps!r}")
-    X = check_inputs(X, network.layer_sizes[0], network.dtype)
-    largest = float(np.abs(X).max())
-    if largest > MAX_CHECK_INPUT:
-        raise ValueError(
-            f"`X` must satisfy |x| <= {MAX_CHECK_INPUT} for a reliable gradient check, got "
-            f"|x| up to {largest:.3g}: the truncation error of central differences grows "
-            "with the inputs and would look like a bug; scale the features to about [0, 1]"
-        )
-    Y = check_targets(y, len(X), network.layer_sizes[-1], network.dtype)
-
-    # X and Y are validated above; the two forward passes per parameter skip the checks.
-    forward = unchecked(network.forward)
+    network, X, Y, eps = validate(GRADCHECK_CONSTRAINTS, network=network, X=X, y=y, eps=eps)
 
     def loss():
-        return mean_cross_entropy_from_logits(forward(X)[-1]["z"], Y)
+        return mean_cross_entropy_from_logits(network._forward(X)[-1]["z"], Y)
 
-    cache = network.forward(X)
+    cache = network._forward(X)
     if network.activation == "relu":
         _check_away_from_kinks(network, X, cache, eps)
-    grads = network.backward(X, cache, Y)
+    grads = network._backward(X, cache, Y)
     worst = 0.0
     for layer, grad in zip(network.params, grads):
         for name, grad_name in (("W", "dW"), ("b", "db")):
@@ -121,8 +116,7 @@ def _check_away_from_kinks(network, X, cache, eps):
         margin = 10 * eps * (1 + np.abs(A_prev).max())
         closest = float(np.abs(layer_cache["z"]).min())
         if closest < margin:
-            raise ValueError(
-                f"`X` gives hidden layer {l + 1} a ReLU pre-activation within {margin:.1e} of "
-                f"the kink at 0 (min |Z| = {closest:.1e}), where central differences cannot "
-                "match relu_grad; check other inputs, or a network whose biases are not all 0"
-            )
+            raise ValueError(message(
+                "X", f"away from the ReLU kink at 0 in hidden layer {l + 1} (|Z| >= {margin:.1e})",
+                f"min |Z| = {closest:.1e}", "central differences cannot match relu_grad there; "
+                "check other inputs, or a network whose biases are not all 0"))

@@ -6,7 +6,7 @@ Both return the *mean* loss over the batch, the quantity whose gradient
 
 import numpy as np
 
-from mlp_core.validation import _describe, as_float_array, check_targets
+from mlp_core.validation import Array, Targets, message, validate
 
 #: Floor used by the source chapter before taking the log of a probability.
 PROBABILITY_FLOOR = 1e-15
@@ -30,29 +30,18 @@ def cross_entropy(y_pred, y_true_onehot):
     float
         ``-mean_i sum_k Y_ik log P_ik``.
 
-    Raises
-    ------
-    ValueError, TypeError
-        If ``y_pred`` is not a non-empty 2-D array of probabilities, or the
-        targets do not match its rows and classes.
-
     Notes
     -----
     Probabilities are clipped at ``1e-15`` so that ``log 0`` cannot occur,
     which caps one sample's loss at ``-log(1e-15) ~ 34.5``. For the true
     value on extreme logits use :func:`cross_entropy_from_logits`.
     """
-    P = _scores("y_pred", y_pred)
-    if not ((P >= 0) & (P <= 1)).all():
-        raise ValueError(f"`y_pred` must hold probabilities in [0, 1], got values from "
-                         f"{P.min():.3g} to {P.max():.3g}; for logits use "
-                         "cross_entropy_from_logits")
+    P, Y = validate(PROBABILITY_CONSTRAINTS, y_pred=y_pred, y_true_onehot=y_true_onehot)
     row_sums = P.sum(axis=1)
     if not np.allclose(row_sums, 1, rtol=0, atol=ROW_SUM_TOLERANCE):
         worst = row_sums[np.argmax(np.abs(row_sums - 1))]
-        raise ValueError(f"`y_pred` rows must sum to 1 (within {ROW_SUM_TOLERANCE:g}), got a row "
-                         f"summing to {worst:.6g}")
-    Y = check_targets(y_true_onehot, len(P), P.shape[1], P.dtype, "y_true_onehot")
+        raise ValueError(message("y_pred", f"rows summing to 1 (within {ROW_SUM_TOLERANCE:g})",
+                                 f"a row summing to {worst:.6g}"))
     clipped = np.clip(P, PROBABILITY_FLOOR, 1)
     return float(-np.mean(np.sum(Y * np.log(clipped), axis=1)))
 
@@ -71,20 +60,13 @@ def cross_entropy_from_logits(Z, y_true_onehot):
     -------
     float
 
-    Raises
-    ------
-    ValueError, TypeError
-        If ``Z`` is not a non-empty, finite 2-D array, or the targets do not
-        match its rows and classes.
-
     Notes
     -----
     ``-log softmax(z)_k = logsumexp(z) - z_k``, and
     ``logsumexp(z) = max(z) + log sum exp(z - max(z))`` never overflows, so
     the loss is exact even where a probability underflows to zero.
     """
-    Z = _scores("Z", Z)
-    Y = check_targets(y_true_onehot, len(Z), Z.shape[1], Z.dtype, "y_true_onehot")
+    Z, Y = validate(LOGIT_CONSTRAINTS, Z=Z, y_true_onehot=y_true_onehot)
     return mean_cross_entropy_from_logits(Z, Y)
 
 
@@ -106,17 +88,22 @@ def mean_cross_entropy_from_logits(Z, Y):
         return float(np.mean(log_sum_exp - true_logit))
 
 
-def _scores(name, values):
-    """``values`` as a non-empty, finite 2-D float array (probabilities or logits).
+class Scores(Array):
+    """A non-empty finite 2-D array (probabilities or logits), computed in at least float32.
 
-    Float16 is computed in float32: its range would turn the probability
-    floor into 0 and moderate logit differences into inf.
+    Float16's range would turn the probability floor into 0 and moderate
+    logit differences into inf.
     """
-    array = as_float_array(name, values)
-    array = array.astype(np.promote_types(array.dtype, np.float32), copy=False)
-    if array.ndim != 2 or array.size == 0:
-        raise ValueError(f"`{name}` must be a non-empty 2-D array (n_samples, n_classes), "
-                         f"got {_describe(array)}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"`{name}` must be finite, got NaN or inf entries")
-    return array
+
+    def convert(self, name, value, validated=None):
+        array = super().convert(name, value, validated)
+        return array.astype(np.promote_types(array.dtype, np.float32), copy=False)
+
+
+#: The constraints tables of the two losses.
+PROBABILITY_CONSTRAINTS = {
+    "y_pred": Scores(ndim=2, bounds=(0, 1),
+                     bounds_advice="for logits use cross_entropy_from_logits"),
+    "y_true_onehot": Targets("y_pred"),
+}
+LOGIT_CONSTRAINTS = {"Z": Scores(ndim=2), "y_true_onehot": Targets("Z")}

@@ -1,28 +1,27 @@
 """The chapter's network: forward pass, backpropagation and SGD (sections 2 and 3)."""
 
-import functools
-
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mlp_core.activations import ACTIVATIONS, NonFiniteLogitsError, softmax
 from mlp_core.losses import cross_entropy, mean_cross_entropy_from_logits
 from mlp_core.validation import (
-    as_generator,
-    MAX_ACTIVATION_BYTES,
-    check_activation,
-    check_cache,
-    check_callback,
-    check_grads,
-    check_inputs,
-    check_int,
-    check_layer_sizes,
-    check_params,
-    check_positive_finite,
-    check_rows,
-    check_step,
-    check_targets,
+    Array,
+    Boolean,
+    CallableOrNone,
+    FloatDtype,
+    Integer,
+    Optional,
+    Options,
+    Pair,
+    Real,
+    Seed,
+    Sizes,
+    Structure,
+    Targets,
     max_rows,
+    memory_advice,
+    validate,
 )
 
 
@@ -72,85 +71,14 @@ class TrainingDiverged(ArithmeticError):
 #: A loss above this multiple of log(n_classes) counts as divergence.
 DIVERGENCE_FACTOR = 10
 
-
-def checks_arguments(validate):
-    """Validate the arguments of a public math method with ``validate`` before it runs.
-
-    ``validate(network, *args)`` returns the validated arguments. An
-    overflow inside the method (finite but huge inputs or parameters)
-    becomes a ``ValueError`` that says so, instead of a warning and a
-    silent inf or NaN. ``fit`` validates its data once and then calls the
-    unchecked original (``method.__wrapped__``) in its inner loop, where a
-    check per step would cost several percent of the training time.
-    """
-
-    def decorate(method):
-        @functools.wraps(method)
-        def checked(self, *args):
-            args = validate(self, *args)
-            try:
-                with np.errstate(over="raise", invalid="raise"):
-                    return method(self, *args)
-            except FloatingPointError as error:
-                raise ValueError(_overflow_message(self, method.__name__, args, error)) from None
-
-        return checked
-
-    return decorate
-
-
-def _check_dtype(dtype):
-    try:
-        # np.dtype(None) would mean float64; refuse it as a missing value.
-        resolved = None if dtype is None else np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved not in (np.float32, np.float64):
-        raise TypeError(f"`dtype` must be numpy.float32 or numpy.float64, got {dtype!r}")
-    return resolved
-
-
-def _overflow_message(network, method_name, args, error):
-    sizes = [f"largest |W| = {max(float(np.abs(p['W']).max()) for p in network.params):.3g}"]
-    if isinstance(args[0], np.ndarray):
-        sizes.insert(0, f"largest |X| = {float(np.abs(args[0]).max()):.3g}")
-    culprits = {"backward": "`X`, `cache`", "update": "`grads`, `lr`"}.get(method_name, "`X`")
-    return (f"{culprits} or the parameters must be small enough for {method_name} to stay finite "
-            f"in {network.dtype.name}, got an overflow ({error}; {', '.join(sizes)}). "
-            "Scale the inputs to about [0, 1] or standardise them")
-
-
-def forward_arguments(network, X):
-    """``X`` as a finite 2-D array with the network's inputs and dtype; intact ``params``."""
-    check_params(network.params, network.layer_sizes, network.dtype)
-    X = check_inputs(X, network.layer_sizes[0], network.dtype)
-    check_rows("X", len(X), network.layer_sizes, network.dtype)
-    return (X,)
-
-
-def backward_arguments(network, X, cache, y_onehot):
-    """``X``, a ``cache`` from ``forward`` on it, and targets as one-hot rows."""
-    (X,) = forward_arguments(network, X)
-    check_cache(cache, len(X), network.layer_sizes)
-    Y = check_targets(y_onehot, len(X), network.layer_sizes[-1], network.dtype, "y_onehot")
-    return X, cache, Y
-
-
-def update_arguments(network, grads):
-    """``grads`` shaped like ``network.params``, finite, and a step that stays finite."""
-    check_params(network.params, network.layer_sizes, network.dtype)
-    check_grads(grads, network.params)
-    check_step(grads, network.params, network.lr)
-    return (grads,)
-
-
-def unchecked(bound_method):
-    """The original of a method wrapped by :func:`checks_arguments`, bound to its object.
-
-    A subclass override without the decorator is returned as it is.
-    """
-    original = getattr(bound_method, "__wrapped__", None)
-    return bound_method if original is None else original.__get__(bound_method.__self__)
+#: The constructor's constraints table.
+NETWORK_CONSTRAINTS = {
+    "layer_sizes": Sizes(min_length=2, example=[64, 128, 10]),
+    "lr": Real(0),
+    "rng": Seed(),
+    "activation": Options(sorted(ACTIVATIONS)),
+    "dtype": FloatDtype(),
+}
 
 
 class NeuralNetworkFromScratch:
@@ -199,12 +127,10 @@ class NeuralNetworkFromScratch:
     """
 
     def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64):
-        self.layer_sizes = check_layer_sizes(layer_sizes)
-        self.lr = check_positive_finite("lr", lr)
-        self.activation = check_activation(activation)
-        self._hidden, self._hidden_grad = ACTIVATIONS[activation]
-        self.dtype = _check_dtype(dtype)
-        self.rng = as_generator(rng)
+        self.layer_sizes, self.lr, self.rng, self.activation, self.dtype = validate(
+            NETWORK_CONSTRAINTS, layer_sizes=layer_sizes, lr=lr, rng=rng,
+            activation=activation, dtype=dtype)
+        self._hidden, self._hidden_grad = ACTIVATIONS[self.activation]
         self.params = self._init_params(self.layer_sizes)
         self.history = {}
 
@@ -218,10 +144,9 @@ class NeuralNetworkFromScratch:
             params.append({"W": W, "b": b})
         return params
 
-    # -- the math of the chapter --------------------------------------------
+    # -- the math of the chapter: trusts its arguments -----------------------
 
-    @checks_arguments(forward_arguments)
-    def forward(self, X):
+    def _forward(self, X):
         """Forward pass (book section 2): one ``{'z': Z_l, 'a': A_l}`` per
         layer l = 1..L; the last ``'a'`` is the softmax output P."""
         cache = []
@@ -235,12 +160,7 @@ class NeuralNetworkFromScratch:
         cache.append({"z": Z, "a": softmax(Z)})
         return cache
 
-    def loss(self, y_pred, y_true_onehot):
-        """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
-        return cross_entropy(y_pred, y_true_onehot)
-
-    @checks_arguments(backward_arguments)
-    def backward(self, X, cache, y_onehot):
+    def _backward(self, X, cache, Y):
         """Backpropagation (book section 3): one ``{'dW': dL/dW_l, 'db': dL/db_l}``
         per layer l = 1..L, for the mean loss; ``delta`` is n dL/dZ_l."""
         n, L = len(X), len(self.params)
@@ -249,19 +169,79 @@ class NeuralNetworkFromScratch:
         Z = [None] + [layer["z"] for layer in cache]
         W = [None] + [layer["W"] for layer in self.params]
         grads = []
-        delta = A[L] - y_onehot
+        delta = A[L] - Y
         for l in range(L, 0, -1):
             grads.append({"dW": A[l - 1].T @ delta / n, "db": delta.sum(axis=0) / n})
             if l > 1:
                 delta = (delta @ W[l].T) * self._hidden_grad(Z[l - 1])
         return grads[::-1]
 
-    @checks_arguments(update_arguments)
-    def update(self, grads):
-        """One SGD step, in place: ``W -= lr * dW`` and ``b -= lr * db``."""
+    def _update(self, grads):
+        """One SGD step, in place: ``W_l -= lr * dW_l`` and ``b_l -= lr * db_l``."""
         for layer, grad in zip(self.params, grads):
             layer["W"] -= self.lr * grad["dW"]
             layer["b"] -= self.lr * grad["db"]
+
+    def _sgd_steps(self, X, Y, batch_size):
+        """Mini-batch SGD over the rows of ``X``, ``Y`` in order (section 3):
+        forward, backward and update per batch; yields each step's results."""
+        for start in range(0, len(X), batch_size):
+            batch = slice(start, start + batch_size)
+            cache = self._forward(X[batch])
+            grads = self._backward(X[batch], cache, Y[batch])
+            self._update(grads)
+            yield batch, cache, grads
+
+    # -- the public interface: validates, then runs the math -----------------
+
+    def forward(self, X):
+        """:meth:`_forward` on validated ``X``."""
+        (X,) = validate(self._constraints(), X=X)
+        return self._forward(X)
+
+    def backward(self, X, cache, y_onehot):
+        """:meth:`_backward` on validated ``X``, ``cache = forward(X)`` and targets."""
+        X, cache, Y = validate(self._constraints(), X=X, cache=cache, y_onehot=y_onehot)
+        return self._backward(X, cache, Y)
+
+    def update(self, grads):
+        """:meth:`_update` with validated ``grads``, shaped like ``backward``'s."""
+        (grads,) = validate(self._constraints(), grads=grads)
+        self._update(grads)
+
+    def loss(self, y_pred, y_true_onehot):
+        """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
+        return cross_entropy(y_pred, y_true_onehot)
+
+    def _constraints(self):
+        """The constraints table of the arguments of every method but ``__init__``."""
+        n_in, n_classes, dtype = self.layer_sizes[0], self.layer_sizes[-1], self.dtype
+        rows = max_rows(self.layer_sizes, dtype)
+        return {
+            # A forward pass takes all rows at once: their activations are capped.
+            "X": Array(ndim=2, columns=n_in, dtype=dtype, max_rows=rows),
+            "y_onehot": Targets("X", n_classes, dtype),
+            "y": Targets("X", n_classes, dtype),
+            "cache": Structure(lambda validated: [
+                {"z": (len(validated["X"]), n), "a": (len(validated["X"]), n)}
+                for n in self.layer_sizes[1:]], "forward(X) on the same X"),
+            "grads": Structure(lambda validated: [
+                {"dW": (n, m), "db": (m,)}
+                for n, m in zip(self.layer_sizes[:-1], self.layer_sizes[1:])], "backward"),
+            "n_epochs": Integer(0),
+            "batch_size": Integer(1, rows, advice=memory_advice(self.layer_sizes, dtype)),
+            "record_grad_norms": Boolean(),
+            "eval_data": Optional(Pair(Array(ndim=2, columns=n_in, dtype=dtype),
+                                       Targets("eval_data[0]", n_classes, dtype),
+                                       "a tuple (X_test, y_test)")),
+            "on_epoch_end": CallableOrNone(),
+            "blas_threads": Optional(Integer(1)),
+        }
+
+    def _fit_constraints(self):
+        """``fit``'s table: its ``X`` has no row cap, as it is used in batches."""
+        return {**self._constraints(), "X": Array(ndim=2, columns=self.layer_sizes[0],
+                                                  dtype=self.dtype)}
 
     # -- training and prediction ---------------------------------------------
 
@@ -314,33 +294,10 @@ class NeuralNetworkFromScratch:
             or a parameter stops being finite. The parameters are restored
             to their values before the failing epoch.
         """
-        self._check_attributes()
-        X = check_inputs(X, self.layer_sizes[0], self.dtype)
-        Y = check_targets(y_onehot, len(X), self.layer_sizes[-1], self.dtype)
-        n_epochs = check_int("n_epochs", n_epochs, 0)
-        batch_size = check_int("batch_size", batch_size, 1)
-        largest_batch = max_rows(self.layer_sizes, self.dtype)
-        if min(batch_size, len(X)) > largest_batch:
-            raise ValueError(
-                f"`batch_size` must be at most {largest_batch:,} for a network of width "
-                f"{max(self.layer_sizes):,} (activations of at most "
-                f"{MAX_ACTIVATION_BYTES / 2**30:g} GiB per layer), got {batch_size:,}")
-        if not isinstance(record_grad_norms, (bool, np.bool_)):
-            raise TypeError(f"`record_grad_norms` must be True or False, got {record_grad_norms!r}")
-        if blas_threads is not None:
-            blas_threads = check_int("blas_threads", blas_threads, 1)
-        check_callback("on_epoch_end", on_epoch_end)
-        if eval_data is not None:
-            if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
-                raise TypeError(f"`eval_data` must be a tuple (X_test, y_test), got {eval_data!r}")
-            X_test = check_inputs(eval_data[0], self.layer_sizes[0], self.dtype, "eval_data[0]")
-            y_test = check_targets(eval_data[1], len(X_test), self.layer_sizes[-1], self.dtype,
-                                   "eval_data[1]").argmax(axis=1)
-            y_train = Y.argmax(axis=1)
-            # Accuracy is measured on all rows at once.
-            check_rows("X", len(X), self.layer_sizes, self.dtype)
-            check_rows("eval_data[0]", len(X_test), self.layer_sizes, self.dtype)
-
+        X, Y, n_epochs, batch_size, record_grad_norms, eval_data, on_epoch_end, blas_threads = (
+            validate(self._fit_constraints(), X=X, y_onehot=y_onehot, n_epochs=n_epochs,
+                     batch_size=batch_size, record_grad_norms=record_grad_norms,
+                     eval_data=eval_data, on_epoch_end=on_epoch_end, blas_threads=blas_threads))
         self.history = {"loss": []}
         if record_grad_norms:
             self.history["grad_norms"] = []
@@ -354,7 +311,7 @@ class NeuralNetworkFromScratch:
             # it as TrainingDiverged, so the warnings on the way say nothing new.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 self._run_epochs(X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end,
-                                 (X_test, y_test, y_train) if eval_data is not None else None)
+                                 eval_data)
         finally:
             if limits is not None:
                 limits.restore_original_limits()
@@ -366,9 +323,10 @@ class NeuralNetworkFromScratch:
     def _run_epochs(self, X, Y, n_epochs, batch_size, record_grad_norms, on_epoch_end, evaluation):
         n = len(X)
         losses = self.history["loss"]
-        # The data were validated by fit; the steps run the unchecked math.
-        forward, backward, update = map(unchecked, (self.forward, self.backward, self.update))
         loss_ceiling = DIVERGENCE_FACTOR * np.log(self.layer_sizes[-1])
+        if evaluation is not None:
+            X_test, y_test = evaluation[0], evaluation[1].argmax(axis=1)
+            y_train = Y.argmax(axis=1)
         # Buffers reused by every epoch (fresh arrays this size each epoch
         # cost cache misses): the shuffled data, and each step's logits.
         X_shuffled = np.empty(X.shape, X.dtype)
@@ -385,13 +343,8 @@ class NeuralNetworkFromScratch:
             norm_sums = np.zeros(len(self.params))
             n_steps = 0
             try:
-                for start in range(0, n, batch_size):
-                    batch = slice(start, start + batch_size)
-                    Xb, Yb = X_shuffled[batch], Y_shuffled[batch]
-                    cache = forward(Xb)
+                for batch, cache, grads in self._sgd_steps(X_shuffled, Y_shuffled, batch_size):
                     logits[batch] = cache[-1]["z"]
-                    grads = backward(Xb, cache, Yb)
-                    update(grads)
                     if record_grad_norms:
                         norm_sums += [np.linalg.norm(g["dW"]) for g in grads]
                     n_steps += 1
@@ -415,7 +368,6 @@ class NeuralNetworkFromScratch:
             if record_grad_norms:
                 self.history["grad_norms"].append(norm_sums / n_steps)
             if evaluation is not None:
-                X_test, y_test, y_train = evaluation
                 self.history["train_accuracy"].append(self._accuracy(X, y_train))
                 self.history["test_accuracy"].append(self._accuracy(X_test, y_test))
             if on_epoch_end is not None:
@@ -437,20 +389,17 @@ class NeuralNetworkFromScratch:
                 f"initial weights (largest |X| = {float(np.abs(X).max()):.3g}). Scale the "
                 "features to about [0, 1] or standardise them.")
 
-    def _check_attributes(self):
-        """Re-check the public attributes ``fit`` relies on, which a user may have changed."""
-        check_positive_finite("lr", self.lr)
-        if not isinstance(self.rng, np.random.Generator):
-            raise TypeError(f"`rng` must be a numpy Generator (set by the constructor), "
-                            f"got {self.rng!r}")
-        check_params(self.params, self.layer_sizes, self.dtype)
-
     def _params_finite(self):
         return all(np.isfinite(p["W"]).all() and np.isfinite(p["b"]).all() for p in self.params)
 
     def _accuracy(self, X, labels):
         """Accuracy on validated ``X`` against integer ``labels``."""
-        return float(np.mean(unchecked(self.forward)(X)[-1]["z"].argmax(axis=1) == labels))
+        # In chunks within the activation-memory cap (one chunk for most data).
+        rows = max_rows(self.layer_sizes, self.dtype)
+        correct = sum(int((self._forward(X[start:start + rows])[-1]["z"].argmax(axis=1)
+                           == labels[start:start + rows]).sum())
+                      for start in range(0, len(X), rows))
+        return correct / len(X)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes)."""
@@ -462,6 +411,5 @@ class NeuralNetworkFromScratch:
 
     def score(self, X, y):
         """Accuracy on ``X`` against labels or one-hot rows ``y``."""
-        labels = self.predict(X)
-        Y = check_targets(y, len(labels), self.layer_sizes[-1], self.dtype)
-        return float(np.mean(labels == Y.argmax(axis=1)))
+        X, Y = validate(self._constraints(), X=X, y=y)
+        return self._accuracy(X, Y.argmax(axis=1))

@@ -27,12 +27,12 @@ from mlp_core.activations import ACTIVATIONS
 from mlp_core.network import NeuralNetworkFromScratch
 from mlp_core.validation import (
     MAX_PARAMETERS,
-    _describe,
-    as_float_array,
-    check_inputs,
-    check_int,
-    check_positive_finite,
-    check_targets,
+    Array,
+    Integer,
+    Real,
+    Targets,
+    as_array,
+    describe,
     max_rows,
 )
 
@@ -81,7 +81,7 @@ _SHORT = reprlib.Repr()
 def _show(value):
     """Short description of a received value for an error message."""
     if isinstance(value, np.ndarray):
-        return _describe(value)
+        return describe(value)
     # Truncated, so that a long list does not flood the message.
     return _SHORT.repr(value)
 
@@ -126,10 +126,7 @@ def _check_bool(name, value):
 
 
 def _check_int_range(name, value, minimum, maximum):
-    check_int(name, value, minimum)
-    if value > maximum:
-        raise ValueError(f"`{name}` must be an integer from {minimum} to {maximum}, got {value!r}")
-    return int(value)
+    return Integer(minimum, maximum).convert(name, value)
 
 
 def _check_nonnegative_finite(name, value):
@@ -166,7 +163,7 @@ def _float_array(name, value, ndim, rule):
     if value is None or isinstance(value, (str, bytes, Mapping)):
         raise TypeError(message)
     try:
-        array = as_float_array(name, value)
+        array = as_array(name, value)
     except (TypeError, ValueError) as error:
         raise type(error)(message) from None
     if array.ndim != ndim or array.size == 0:
@@ -305,7 +302,7 @@ def _check_z_range(z_range):
 
 
 def _check_dpi(fig, dpi):
-    check_positive_finite("dpi", dpi)
+    Real(0).convert("dpi", dpi)
     if dpi < MIN_DPI:
         raise ValueError(f"`dpi` must be >= {MIN_DPI}, since smaller text cannot be rendered, "
                          f"got {dpi!r}")
@@ -528,9 +525,9 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
     _check_ax(ax)
     _check_title(title)
     _check_network(network)
-    X = check_inputs(X, 2, np.float64, "X")
-    _check_magnitude("X", X, _describe(X))
-    labels = check_targets(y, len(X), 2, np.float64, "y").argmax(axis=1)
+    X = Array(ndim=2, columns=2, dtype=np.float64).convert("X", X)
+    _check_magnitude("X", X, describe(X))
+    labels = Targets("X", 2, np.float64).convert("y", y, {"X": X}).argmax(axis=1)
     resolution = _check_int_range("resolution", resolution, 2, MAX_RESOLUTION)
     margin = _check_nonnegative_finite("margin", margin)
     low, high = _grid_limits(X, margin)

@@ -35,11 +35,12 @@ from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import xor_data
 from mlp_core.experiments import train_digits, train_xor
 from mlp_core.validation import (
-    _describe,
-    check_callback,
-    check_int,
+    CallableOrNone,
+    Integer,
+    Options,
+    Real,
     check_parameter_count,
-    check_positive_finite,
+    describe,
 )
 
 MODE_VARIABLE = "MLP_CORE_WIDGETS"
@@ -86,7 +87,7 @@ class Control:
     def __post_init__(self):
         for field in ("name", "label"):
             if not isinstance(getattr(self, field), str):
-                raise TypeError(f"`{field}` must be a string, got {_describe(getattr(self, field))}")
+                raise TypeError(f"`{field}` must be a string, got {describe(getattr(self, field))}")
         if not self.name.isidentifier():
             raise ValueError(f"`name` must be a keyword of the experiment (an identifier), "
                              f"got {self.name!r}")
@@ -126,7 +127,7 @@ def _check_choice(name, value, choices):
     """Return ``value`` if it is one of the strings ``choices``, or raise naming ``name``."""
     # A type check first: `in` on an array would compare elementwise.
     if not isinstance(value, str):
-        raise TypeError(f"`{name}` must be one of {list(choices)}, got {_describe(value)}")
+        raise TypeError(f"`{name}` must be one of {list(choices)}, got {describe(value)}")
     if value not in choices:
         raise ValueError(f"`{name}` must be one of {list(choices)}, got {value!r}")
     return value
@@ -136,7 +137,7 @@ def _check_options(options):
     """``options`` as a tuple of distinct hashable values with distinct labels, or raise."""
     rule = "a non-empty sequence of distinct values such as (0.1, 1.0)"
     if not isinstance(options, Sequence) or isinstance(options, (str, bytes)):
-        raise TypeError(f"`options` must be {rule}, got {_describe(options)}")
+        raise TypeError(f"`options` must be {rule}, got {describe(options)}")
     options = tuple(options)
     try:
         distinct = len(set(options)) == len(options)
@@ -163,7 +164,7 @@ def resolve_mode(mode):
     """
     # A type check first: `in` on an array would compare elementwise.
     if not isinstance(mode, str):
-        raise TypeError(f"`mode` must be one of {MODES}, got {_describe(mode)}")
+        raise TypeError(f"`mode` must be one of {MODES}, got {describe(mode)}")
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
     if mode == "auto":
@@ -199,16 +200,16 @@ def _header(text):
 def _check_explorer(title, controls, render):
     """Refuse a title, controls or render that could not make an explorer."""
     if not isinstance(title, str):
-        raise TypeError(f"`title` must be a string, got {_describe(title)}")
+        raise TypeError(f"`title` must be a string, got {describe(title)}")
     if (not isinstance(controls, (list, tuple))
             or not all(isinstance(control, Control) for control in controls)):
-        raise TypeError(f"`controls` must be a list of Control, got {_describe(controls)}")
+        raise TypeError(f"`controls` must be a list of Control, got {describe(controls)}")
     names = [control.name for control in controls]
     if len(set(names)) != len(names):
         raise ValueError(f"`controls` must have distinct names, as they are the keys of the "
                          f"settings, got the names {names}")
     if not callable(render):
-        raise TypeError(f"`render` must be callable, got {_describe(render)}")
+        raise TypeError(f"`render` must be callable, got {describe(render)}")
     return list(controls)
 
 
@@ -217,7 +218,7 @@ def _rendered(result):
     if (not isinstance(result, tuple) or len(result) != 3 or not isinstance(result[0], bytes)
             or not all(isinstance(text, str) for text in result[1:])):
         shown = (f"a tuple of {[type(item).__name__ for item in result]}"
-                 if isinstance(result, tuple) else _describe(result))
+                 if isinstance(result, tuple) else describe(result))
         raise TypeError(f"`render` must return (png_bytes, summary_html, code_line), got {shown}")
     return result
 
@@ -306,7 +307,7 @@ def build_live(title, controls, render, default_epochs=200):
         If two controls share a name or ``default_epochs`` < 1.
     """
     controls = _check_explorer(title, controls, render)
-    default_epochs = check_int("default_epochs", default_epochs, 1)
+    default_epochs = Integer(1).convert("default_epochs", default_epochs)
     control_widgets = [control.make_widget() for control in controls]
     progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                    layout={"width": "50%"})
@@ -373,7 +374,7 @@ def _check_settings(settings, controls_by_mode):
     required, known = set.intersection(*names), set.union(*names)
     if not isinstance(settings, Mapping):
         raise TypeError(f"`settings` must be a dict with the keys {sorted(required)}, "
-                        f"got {_describe(settings)}")
+                        f"got {describe(settings)}")
     missing = sorted(required - set(settings))
     unknown = sorted(set(settings) - known, key=repr)
     if missing or unknown:
@@ -382,14 +383,16 @@ def _check_settings(settings, controls_by_mode):
             f"`settings` must have the keys {sorted(required)}{optional}, got {dict(settings)!r}"
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else ""))
-    return {key: SETTING_RULES[key](f"settings[{key!r}]", value) for key, value in settings.items()}
+    return {key: SETTING_RULES[key].convert(f"settings[{key!r}]", value)
+            for key, value in settings.items()}
 
 
 def _check_width(names, settings, sizes):
     """Refuse hidden widths ``settings[name]`` that give more than ``MAX_PARAMETERS``."""
     # The trainer would refuse too, but naming `hidden`, not the settings key.
-    check_parameter_count(sizes, " and ".join(f"`settings[{name!r}]`" for name in names),
-                          " and ".join(repr(settings[name]) for name in names))
+    check_parameter_count("` and `".join(f"settings[{name!r}]" for name in names),
+                          [settings[name] for name in names] if len(names) > 1
+                          else settings[names[0]], sizes)
 
 
 def _mark_single_points(*axes):
@@ -419,17 +422,17 @@ def _diverged_axes(ax, run):
             color=plotting.OKABE_ITO["vermillion"])
 
 
-#: Check of each settings key of the explorers, called as ``rule(name, value)``.
+#: The constraints table of the explorers' settings keys.
 SETTING_RULES = {
-    "hidden": lambda name, value: check_int(name, value, 1),
-    "hidden_1": lambda name, value: check_int(name, value, 1),
-    "hidden_2": lambda name, value: check_int(name, value, 1),
-    "lr": check_positive_finite,
+    "hidden": Integer(1),
+    "hidden_1": Integer(1),
+    "hidden_2": Integer(1),
+    "lr": Real(0),
     # An int only: a Generator's repr in the code line would not reproduce the run.
-    "seed": lambda name, value: check_int(name, value, 0),
+    "seed": Integer(0),
     # At least one epoch: the figures plot curves over the epochs.
-    "n_epochs": lambda name, value: check_int(name, value, 1),
-    "activation": lambda name, value: _check_choice(name, value, sorted(ACTIVATIONS)),
+    "n_epochs": Integer(1),
+    "activation": Options(sorted(ACTIVATIONS)),
 }
 
 
@@ -618,7 +621,7 @@ class LearningRateSweep:
     """
 
     def __init__(self, n_epochs=LR_EPOCHS):
-        self.n_epochs = check_int("n_epochs", n_epochs, 1)
+        self.n_epochs = Integer(1).convert("n_epochs", n_epochs)
         self.runs = {}
 
     def run(self, lr, on_epoch_end=None):
@@ -627,8 +630,8 @@ class LearningRateSweep:
         ``on_epoch_end`` (callable or None) is only called while training,
         not for a stored run.
         """
-        lr = check_positive_finite("lr", lr)
-        check_callback("on_epoch_end", on_epoch_end)
+        lr = Real(0).convert("lr", lr)
+        CallableOrNone().convert("on_epoch_end", on_epoch_end)
         if lr not in self.runs:
             self.runs[lr] = train_digits(lr=lr, n_epochs=self.n_epochs, on_epoch_end=on_epoch_end)
         return self.runs[lr]
@@ -691,7 +694,7 @@ def precomputed_grid(explorer):
     """
     rule = "an explorer built in 'precomputed' mode, such as explore_xor('precomputed')"
     if not isinstance(explorer, widgets.Widget):
-        raise TypeError(f"`explorer` must be {rule}, got {_describe(explorer)}")
+        raise TypeError(f"`explorer` must be {rule}, got {describe(explorer)}")
     classes = list(getattr(explorer, "_dom_classes", ()))
     if "mlp-precomputed" not in classes:
         raise ValueError(f"`explorer` must be {rule}, got a {type(explorer).__name__} "

@@ -100,7 +100,7 @@ def test_gradient_check_is_exact_for_a_linear_softmax_layer():
 # -- negative controls: broken backward passes must be detected ---------------------
 
 def _without_division_by_n(net):
-    original = net.backward
+    original = net._backward
 
     def backward(X, cache, y_onehot):
         # the same gradients multiplied by n: "forgot the / n"
@@ -131,7 +131,7 @@ def _without_activation_derivative(net):
 
 
 def _with_wrong_sign_in_first_layer(net):
-    original = net.backward
+    original = net._backward
 
     def backward(X, cache, y_onehot):
         grads = original(X, cache, y_onehot)
@@ -146,7 +146,7 @@ def _with_wrong_sign_in_first_layer(net):
 def test_gradient_check_detects_a_broken_backward(monkeypatch, breaker, activation):
     net, X, y = setup([4, 5, 3], activation)
     assert gradient_check(net, X, y) <= 1e-7  # the same setup passes when correct
-    monkeypatch.setattr(net, "backward", breaker(net))
+    monkeypatch.setattr(net, "_backward", breaker(net))
     assert gradient_check(net, X, y) > 1e-2
 
 
@@ -154,7 +154,7 @@ def test_reference_backward_reimplementation_is_correct_with_the_derivative():
     # guards the negative control above: adding the derivative back must pass,
     # so the control fails only because of the missing factor
     net, X, y = setup([4, 5, 3], "sigmoid")
-    net.backward = _reimplemented_backward(net, with_derivative=True)
+    net._backward = _reimplemented_backward(net, with_derivative=True)
     assert gradient_check(net, X, y) <= 1e-7
 
 
@@ -164,7 +164,7 @@ def test_relu_tie_at_the_kink_is_refused_not_misreported():
     net = NeuralNetworkFromScratch([2, 2, 2, 2], rng=np.random.default_rng(0))
     net.params[0]["W"][:] = [[1.0, 1.0], [1.0, 1.0]]
     X = np.array([[-1.0, -1.0], [1.0, 2.0]])
-    with pytest.raises(ValueError, match=r"`X` gives hidden layer 2 a ReLU pre-activation"):
+    with pytest.raises(ValueError, match=r"`X` must be away from the ReLU kink at 0 in hidden layer 2"):
         gradient_check(net, X, np.array([0, 1]))
     # Negative control: the same network with non-zero biases is checked normally.
     net.params[1]["b"][:] = [0.3, -0.2]

@@ -1,0 +1,175 @@
+"""Bad-input tests generated from the constraints tables of the public entry points.
+
+Every entry point below is called once with valid arguments, then once per
+invalid example of each argument's constraint, with that one argument
+replaced. Each call must raise the constraint's error type with the one
+template, "`name` must be <rule>, got <value>", naming the argument.
+"""
+
+import inspect
+import re
+from typing import Callable, NamedTuple
+
+import numpy as np
+import pytest
+
+from mlp_core import (
+    NeuralNetworkFromScratch,
+    cross_entropy,
+    cross_entropy_from_logits,
+    gradient_check,
+    load_digits_split,
+    softmax,
+    xor_data,
+)
+from mlp_core.data import SPLIT_CONSTRAINTS
+from mlp_core.experiments import (
+    DIGITS_CONSTRAINTS,
+    XOR_CONSTRAINTS,
+    train_digits,
+    train_xor,
+    xor_solved,
+)
+from mlp_core.gradcheck import GRADCHECK_CONSTRAINTS
+from mlp_core.losses import LOGIT_CONSTRAINTS, PROBABILITY_CONSTRAINTS
+from mlp_core.network import NETWORK_CONSTRAINTS
+from mlp_core.validation import Integer, validate
+
+X_XOR, Y_XOR = xor_data()
+
+
+def small_network():
+    return NeuralNetworkFromScratch([2, 3, 2], lr=0.1, rng=0)
+
+
+def network_call(method):
+    return lambda **arguments: getattr(small_network(), method)(**arguments)
+
+
+class EntryPoint(NamedTuple):
+    function: Callable  # whose signature the table must cover
+    call: Callable
+    valid: Callable  # fresh valid keyword arguments
+    table: Callable
+
+
+def _cache():
+    return small_network().forward(X_XOR)
+
+
+def _grads():
+    network = small_network()
+    return network.backward(X_XOR, network.forward(X_XOR), Y_XOR)
+
+
+_network = NeuralNetworkFromScratch
+ENTRY_POINTS = {
+    "NeuralNetworkFromScratch": EntryPoint(
+        _network.__init__, _network,
+        lambda: dict(layer_sizes=[2, 3, 2], lr=0.1, rng=0, activation="relu", dtype=np.float64),
+        lambda: NETWORK_CONSTRAINTS),
+    "fit": EntryPoint(
+        _network.fit, network_call("fit"),
+        lambda: dict(X=X_XOR, y_onehot=Y_XOR, n_epochs=1, batch_size=2, record_grad_norms=True,
+                     eval_data=(X_XOR, Y_XOR), on_epoch_end=lambda epoch, loss: None,
+                     blas_threads=1),
+        lambda: small_network()._fit_constraints()),
+    "forward": EntryPoint(_network.forward, network_call("forward"), lambda: dict(X=X_XOR),
+                          lambda: small_network()._constraints()),
+    "backward": EntryPoint(_network.backward, network_call("backward"),
+                           lambda: dict(X=X_XOR, cache=_cache(), y_onehot=Y_XOR),
+                           lambda: small_network()._constraints()),
+    "update": EntryPoint(_network.update, network_call("update"), lambda: dict(grads=_grads()),
+                         lambda: small_network()._constraints()),
+    "predict_proba": EntryPoint(_network.predict_proba, network_call("predict_proba"),
+                                lambda: dict(X=X_XOR), lambda: small_network()._constraints()),
+    "predict": EntryPoint(_network.predict, network_call("predict"), lambda: dict(X=X_XOR),
+                          lambda: small_network()._constraints()),
+    "score": EntryPoint(_network.score, network_call("score"), lambda: dict(X=X_XOR, y=Y_XOR),
+                        lambda: small_network()._constraints()),
+    "cross_entropy": EntryPoint(
+        cross_entropy, cross_entropy,
+        lambda: dict(y_pred=softmax(X_XOR), y_true_onehot=Y_XOR), lambda: PROBABILITY_CONSTRAINTS),
+    "cross_entropy_from_logits": EntryPoint(
+        cross_entropy_from_logits, cross_entropy_from_logits,
+        lambda: dict(Z=X_XOR, y_true_onehot=Y_XOR), lambda: LOGIT_CONSTRAINTS),
+    "gradient_check": EntryPoint(
+        gradient_check, gradient_check,
+        lambda: dict(network=NeuralNetworkFromScratch([2, 3, 2], rng=0, activation="sigmoid"),
+                     X=X_XOR, y=Y_XOR, eps=1e-5),
+        lambda: GRADCHECK_CONSTRAINTS),
+    "load_digits_split": EntryPoint(load_digits_split, load_digits_split,
+                                    lambda: dict(test_size=0.2, seed=0), lambda: SPLIT_CONSTRAINTS),
+    "train_xor": EntryPoint(
+        train_xor, train_xor,
+        lambda: dict(hidden=2, lr=0.5, seed=0, n_epochs=1, on_epoch_end=None),
+        lambda: XOR_CONSTRAINTS),
+    "xor_solved": EntryPoint(xor_solved, xor_solved, lambda: dict(run=train_xor(n_epochs=0)),
+                             lambda: XOR_CONSTRAINTS),
+    "train_digits": EntryPoint(
+        train_digits, train_digits,
+        lambda: dict(hidden=(8,), lr=0.01, activation="relu", n_epochs=1, seed=0, batch_size=64,
+                     on_epoch_end=None),
+        lambda: DIGITS_CONSTRAINTS),
+}
+
+
+def refusal_problem(call, arguments, name, error):
+    """What is wrong with how ``call(**arguments)`` refuses argument ``name``, or None."""
+    try:
+        call(**arguments)
+    except (TypeError, ValueError) as raised:
+        if type(raised) is not error and not (error is ValueError and type(raised).__mro__[1]
+                                              is ValueError):
+            return f"raised {type(raised).__name__}, not {error.__name__}: {raised}"
+        if not re.match(rf"`{re.escape(name)}(\[[^`]*)?` must be .+, got .+", str(raised)):
+            return f"message does not follow the template for `{name}`: {raised}"
+        return None
+    return "accepted"
+
+
+def generated_cases():
+    for entry, point in ENTRY_POINTS.items():
+        table, valid = point.table(), point.valid()
+        for name in valid:
+            for index, (bad, error) in enumerate(table[name].invalid_examples(valid[name])):
+                yield pytest.param(entry, name, index, error, id=f"{entry}-{name}-{index}")
+
+
+@pytest.mark.parametrize("entry, name, index, error", list(generated_cases()))
+def test_each_invalid_example_is_refused_naming_its_argument(entry, name, index, error):
+    point = ENTRY_POINTS[entry]
+    valid = point.valid()
+    bad, _ = point.table()[name].invalid_examples(valid[name])[index]
+    assert refusal_problem(point.call, {**valid, name: bad}, name, error) is None
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_valid_arguments_are_accepted(entry):
+    # Without this, an entry point that refuses everything would pass the test above.
+    point = ENTRY_POINTS[entry]
+    point.call(**point.valid())
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_the_table_covers_every_argument_and_each_has_invalid_examples(entry):
+    point = ENTRY_POINTS[entry]
+    parameters = [name for name in inspect.signature(point.function).parameters if name != "self"]
+    valid, table = point.valid(), point.table()
+    assert list(valid) == parameters
+    for name in parameters:
+        assert table[name].invalid_examples(valid[name]), name
+
+
+def test_the_walker_reports_a_bad_value_that_is_accepted_or_misnamed():
+    # Negative controls for refusal_problem: an entry point that checks
+    # nothing, and one that blames the wrong argument.
+    def unchecked(count):
+        return count
+
+    def misnamed(count):
+        validate({"total": Integer(0)}, total=count)
+
+    assert refusal_problem(unchecked, {"count": -1}, "count", ValueError) == "accepted"
+    assert "template" in refusal_problem(misnamed, {"count": -1}, "count", ValueError)
+    assert "not TypeError" in refusal_problem(misnamed, {"count": -1}, "count", TypeError)
