@@ -186,7 +186,7 @@ class InstanceOf(Constraint):
         return value
 
     def invalid_examples(self, valid):
-        return [(None, TypeError), ("a string", TypeError)]
+        return [(None, TypeError), (3, TypeError)]
 
 
 class FloatDtype(Constraint):
@@ -259,14 +259,16 @@ def check_parameter_count(name, value, layer_sizes):
 class Sizes(Constraint):
     """Layer widths as a list of positive ints, within ``MAX_PARAMETERS``.
 
-    ``network(sizes)`` gives the whole network's layer sizes for the cap;
-    with ``scalar`` one int means a list of one.
+    ``network(sizes)`` gives the whole network's layer sizes for the cap
+    (``None``: no cap); with ``scalar`` one int means a list of one.
     """
 
     def __init__(self, min_length, example, network=list, scalar=False):
         self.min_length, self.network, self.scalar = min_length, network, scalar
+        sequence = {0: "a sequence of", 1: "a non-empty sequence of"}.get(
+            min_length, f"a sequence of at least {min_length}")
         self.rule = (("a positive integer or " if scalar else "")
-                     + f"a sequence of at least {min_length} positive integers such as {example}")
+                     + f"{sequence} positive integers such as {example}")
 
     def convert(self, name, value, validated=None):
         if self.scalar and isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -280,14 +282,16 @@ class Sizes(Constraint):
             if len(value) < self.min_length:
                 self.refuse(ValueError, name, value)
             sizes = [Integer(1).convert(f"{name}[{i}]", size) for i, size in enumerate(value)]
-        check_parameter_count(name, sizes, self.network(sizes))
+        if self.network is not None:
+            check_parameter_count(name, sizes, self.network(sizes))
         return sizes
 
     def invalid_examples(self, valid):
         bad = [("64", TypeError), ({3, 5}, TypeError), (None, TypeError),
                ([2, 0] + [2] * self.min_length, ValueError),
-               ([2, 2.5] + [2] * self.min_length, TypeError),
-               ([10**8] * max(self.min_length, 1), ValueError)]
+               ([2, 2.5] + [2] * self.min_length, TypeError)]
+        if self.network is not None:
+            bad.append(([10**8] * max(self.min_length, 1), ValueError))
         if self.min_length > 0:
             bad.append(([2] * (self.min_length - 1), ValueError))
         return bad + ([(0, ValueError), (True, TypeError)] if self.scalar else [])
@@ -330,9 +334,8 @@ class Array(Constraint):
                  bounds_advice=""):
         self.ndim, self.columns, self.dtype = ndim, columns, dtype
         self.bounds, self.max_rows, self.bounds_advice = bounds, max_rows, bounds_advice
-        shape = ("(n_samples, n_features)" if columns is None or callable(columns)
-                 else f"(n_samples, {columns})")
-        self.rule = f"a non-empty {ndim}-D array" + (f" of shape {shape}" if ndim == 2 else "")
+        shape = "(n_samples, n_features)" if callable(columns) else f"(n_samples, {columns})"
+        self.rule = f"a non-empty {ndim}-D array" + ("" if columns is None else f" of shape {shape}")
 
     def convert(self, name, value, validated=None):
         array = as_array(name, value, self.ndim, self.dtype)
@@ -367,7 +370,8 @@ class Array(Constraint):
         if self.columns is not None:
             bad.append((valid[:, :-1], ValueError))
         if self.bounds is not None:
-            bad.append((valid + (self.bounds[1] - valid.min()) + 1, ValueError))
+            high = self.bounds[1]
+            bad.append((np.full_like(valid, high + max(abs(high), 1)), ValueError))
         return bad
 
 
@@ -433,7 +437,10 @@ class Optional(Constraint):
         return None if value is None else self.inner.convert(name, value, validated)
 
     def invalid_examples(self, valid):
-        return [] if valid is None else self.inner.invalid_examples(valid)
+        if valid is None:
+            return []
+        return [(bad, error) for bad, error in self.inner.invalid_examples(valid)
+                if bad is not None]
 
 
 class Pair(Constraint):

@@ -1,5 +1,8 @@
 """Bad-input tests generated from the constraints tables of the public entry points.
 
+The entry points are the network, its methods, the losses, the gradient
+check, the data split, the experiments and the plot helpers.
+
 Every entry point below is called once with valid arguments, then once per
 invalid example of each argument's constraint, with that one argument
 replaced. Each call must raise the constraint's error type with the one
@@ -10,10 +13,16 @@ import inspect
 import re
 from typing import Callable, NamedTuple
 
-import numpy as np
-import pytest
+import matplotlib
 
-from mlp_core import (
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from mlp_core import (  # noqa: E402
     NeuralNetworkFromScratch,
     cross_entropy,
     cross_entropy_from_logits,
@@ -22,18 +31,28 @@ from mlp_core import (
     softmax,
     xor_data,
 )
-from mlp_core.data import SPLIT_CONSTRAINTS
-from mlp_core.experiments import (
+from mlp_core.data import SPLIT_CONSTRAINTS  # noqa: E402
+from mlp_core.experiments import (  # noqa: E402
     DIGITS_CONSTRAINTS,
     XOR_CONSTRAINTS,
     train_digits,
     train_xor,
     xor_solved,
 )
-from mlp_core.gradcheck import GRADCHECK_CONSTRAINTS
-from mlp_core.losses import LOGIT_CONSTRAINTS, PROBABILITY_CONSTRAINTS
-from mlp_core.network import NETWORK_CONSTRAINTS
-from mlp_core.validation import Integer, validate
+from mlp_core.gradcheck import GRADCHECK_CONSTRAINTS  # noqa: E402
+from mlp_core.losses import LOGIT_CONSTRAINTS, PROBABILITY_CONSTRAINTS  # noqa: E402
+from mlp_core.network import NETWORK_CONSTRAINTS  # noqa: E402
+from mlp_core.plotting import (  # noqa: E402
+    PLOT_CONSTRAINTS,
+    figure_to_png,
+    plot_accuracy,
+    plot_activation,
+    plot_decision_boundary,
+    plot_grad_norms,
+    plot_losses,
+    plot_success_rate,
+)
+from mlp_core.validation import Integer, validate  # noqa: E402
 
 X_XOR, Y_XOR = xor_data()
 
@@ -114,6 +133,44 @@ ENTRY_POINTS = {
 }
 
 
+def plot_entry(function, **valid):
+    # A fresh Axes outside pyplot, so that ax has examples to refuse (None is valid).
+    return EntryPoint(function, function, lambda: {**valid, "ax": Figure().subplots()},
+                      lambda: PLOT_CONSTRAINTS)
+
+
+def _figure():
+    # Outside pyplot, so that it does not count as a figure left behind.
+    fig = Figure(figsize=(2, 1.5))
+    fig.subplots().plot([1, 2])
+    return fig
+
+
+ENTRY_POINTS.update({
+    "plot_losses": plot_entry(plot_losses, losses=[1.0, 0.5], log_scale=True,
+                              title="t"),
+    "plot_grad_norms": plot_entry(plot_grad_norms, grad_norms=[[1.0, 2.0]], title="t"),
+    "plot_accuracy": plot_entry(plot_accuracy, history={"train_accuracy": [0.5, 0.9],
+                                                        "test_accuracy": [0.4, 0.8]},
+                                title="t"),
+    "plot_decision_boundary": plot_entry(plot_decision_boundary, network=small_network(),
+                                         X=X_XOR, y=Y_XOR, resolution=5, margin=0.5,
+                                         title="t"),
+    "plot_success_rate": plot_entry(plot_success_rate, widths=[2, 4], rates=[0.5, 1.0],
+                                    title="t"),
+    "plot_activation": plot_entry(plot_activation, name="relu", z_range=(-1.0, 1.0)),
+    "figure_to_png": EntryPoint(figure_to_png, figure_to_png,
+                                lambda: dict(fig=_figure(), dpi=20, colors=8),
+                                lambda: PLOT_CONSTRAINTS),
+})
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
 def refusal_problem(call, arguments, name, error):
     """What is wrong with how ``call(**arguments)`` refuses argument ``name``, or None."""
     try:
@@ -142,6 +199,7 @@ def test_each_invalid_example_is_refused_naming_its_argument(entry, name, index,
     valid = point.valid()
     bad, _ = point.table()[name].invalid_examples(valid[name])[index]
     assert refusal_problem(point.call, {**valid, name: bad}, name, error) is None
+    assert plt.get_fignums() == []  # refused before any figure was created
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
@@ -156,7 +214,7 @@ def test_the_table_covers_every_argument_and_each_has_invalid_examples(entry):
     point = ENTRY_POINTS[entry]
     parameters = [name for name in inspect.signature(point.function).parameters if name != "self"]
     valid, table = point.valid(), point.table()
-    assert list(valid) == parameters
+    assert sorted(valid) == sorted(parameters)
     for name in parameters:
         assert table[name].invalid_examples(valid[name]), name
 
