@@ -335,7 +335,8 @@ class Array(Constraint):
         self.ndim, self.columns, self.dtype = ndim, columns, dtype
         self.bounds, self.max_rows, self.bounds_advice = bounds, max_rows, bounds_advice
         shape = "(n_samples, n_features)" if callable(columns) else f"(n_samples, {columns})"
-        self.rule = f"a non-empty {ndim}-D array" + ("" if columns is None else f" of shape {shape}")
+        self.rule = (f"a non-empty {ndim}-D array"
+                     + ("" if columns is None else f" of shape {shape}"))
 
     def convert(self, name, value, validated=None):
         array = as_array(name, value, self.ndim, self.dtype)

@@ -1,7 +1,8 @@
 """Bad-input tests generated from the constraints tables of the public entry points.
 
 The entry points are the network, its methods, the losses, the gradient
-check, the data split, the experiments and the plot helpers.
+check, the data split, the experiments, the plot helpers and the explorers
+with their controls, builders and renderers.
 
 Every entry point below is called once with valid arguments, then once per
 invalid example of each argument's constraint, with that one argument
@@ -53,6 +54,23 @@ from mlp_core.plotting import (  # noqa: E402
     plot_success_rate,
 )
 from mlp_core.validation import Integer, validate  # noqa: E402
+from mlp_core.widgets import (  # noqa: E402
+    DIGITS_RENDER_CONSTRAINTS,
+    LR_RENDER_CONSTRAINTS,
+    WIDGET_CONSTRAINTS,
+    XOR_RENDER_CONSTRAINTS,
+    Control,
+    LearningRateSweep,
+    build_live,
+    build_precomputed,
+    explore_digits,
+    explore_learning_rate,
+    explore_xor,
+    precomputed_grid,
+    render_digits,
+    render_xor,
+    resolve_mode,
+)
 
 X_XOR, Y_XOR = xor_data()
 
@@ -118,7 +136,8 @@ ENTRY_POINTS = {
                      X=X_XOR, y=Y_XOR, eps=1e-5),
         lambda: GRADCHECK_CONSTRAINTS),
     "load_digits_split": EntryPoint(load_digits_split, load_digits_split,
-                                    lambda: dict(test_size=0.2, seed=0), lambda: SPLIT_CONSTRAINTS),
+                                    lambda: dict(test_size=0.2, seed=0),
+                                    lambda: SPLIT_CONSTRAINTS),
     "train_xor": EntryPoint(
         train_xor, train_xor,
         lambda: dict(hidden=2, lr=0.5, seed=0, n_epochs=1, on_epoch_end=None),
@@ -162,6 +181,58 @@ ENTRY_POINTS.update({
     "figure_to_png": EntryPoint(figure_to_png, figure_to_png,
                                 lambda: dict(fig=_figure(), dpi=20, colors=8),
                                 lambda: PLOT_CONSTRAINTS),
+})
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def lr_control():
+    return Control("lr", "learning rate", (0.5, 1.0), 0.5)
+
+
+def render_stub(settings, on_epoch_end=None):
+    return PNG_SIGNATURE, "summary", "run = f()"
+
+
+def sweep_call(method):
+    return lambda **arguments: getattr(LearningRateSweep(n_epochs=1), method)(**arguments)
+
+
+def widget_entry(function, table=WIDGET_CONSTRAINTS, call=None, **valid):
+    return EntryPoint(function, call or function, lambda: dict(valid), lambda: table)
+
+
+ENTRY_POINTS.update({
+    "Control": widget_entry(Control, name="lr", label="learning rate", options=(0.1, 1.0),
+                            default=0.1, kind="slider"),
+    "build_precomputed": EntryPoint(
+        build_precomputed, build_precomputed,
+        lambda: dict(title="t", controls=[lr_control()], render=render_stub),
+        lambda: WIDGET_CONSTRAINTS),
+    "build_live": EntryPoint(
+        build_live, build_live,
+        lambda: dict(title="t", controls=[lr_control()], render=render_stub, default_epochs=5),
+        lambda: WIDGET_CONSTRAINTS),
+    "precomputed_grid": EntryPoint(
+        precomputed_grid, precomputed_grid,
+        lambda: dict(explorer=build_precomputed("t", [lr_control()], render_stub)),
+        lambda: WIDGET_CONSTRAINTS),
+    "resolve_mode": widget_entry(resolve_mode, mode="auto"),
+    # Live: a valid call then trains one run, not the whole precomputed grid.
+    "explore_xor": widget_entry(explore_xor, mode="live"),
+    "explore_digits": widget_entry(explore_digits, mode="live"),
+    "explore_learning_rate": widget_entry(explore_learning_rate, mode="live"),
+    "render_xor": widget_entry(render_xor, XOR_RENDER_CONSTRAINTS,
+                               settings={"hidden": 2, "lr": 0.5, "seed": 0}, on_epoch_end=None),
+    "render_digits": widget_entry(
+        render_digits, DIGITS_RENDER_CONSTRAINTS, on_epoch_end=None,
+        settings={"activation": "relu", "hidden_1": 8, "hidden_2": 8, "lr": 0.01, "n_epochs": 1}),
+    "LearningRateSweep": widget_entry(LearningRateSweep, n_epochs=1),
+    "LearningRateSweep.run": widget_entry(LearningRateSweep.run, call=sweep_call("run"), lr=0.1,
+                                          on_epoch_end=None),
+    "LearningRateSweep.render": widget_entry(LearningRateSweep.render, LR_RENDER_CONSTRAINTS,
+                                             call=sweep_call("render"), settings={"lr": 0.1},
+                                             on_epoch_end=None),
 })
 
 

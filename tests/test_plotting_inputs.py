@@ -63,9 +63,11 @@ SEMANTIC_REFUSALS = [
     pytest.param(lambda: plot_grad_norms(np.zeros((3, 2))),
                  r"`grad_norms` must be drawable on a log axis.*from 0 to 0", id="norms-all-zero"),
     pytest.param(lambda: plot_success_rate([2, 4], [0.5]),
-                 r"`rates` must be one fraction per width \(2\), got 1 entries", id="rates-length"),
+                 r"`rates` must be one fraction per width \(2\), got 1 entries",
+                 id="rates-length"),
     pytest.param(lambda: plot_activation("relu", z_range=(1, -1)),
-                 r"`z_range` must be two numbers \(low, high\) with low < high, got \[1\.0, -1\.0\]",
+                 r"`z_range` must be two numbers \(low, high\) with low < high, "
+                 r"got \[1\.0, -1\.0\]",
                  id="z-range-order"),
     pytest.param(lambda: plot_activation("relu", z_range=(-1, 0, 1)),
                  r"`z_range` must be two numbers", id="z-range-three"),

@@ -118,7 +118,8 @@ def test_the_parameter_cap_blames_hidden_which_the_caller_wrote(train, hidden, s
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda net, rows: net.predict(np.zeros((rows, 3))), r"`X` must be at most 1,000 rows.*got 1,001"),
+    (lambda net, rows: net.predict(np.zeros((rows, 3))),
+     r"`X` must be at most 1,000 rows.*got 1,001"),
     (lambda net, rows: net.fit(X, y, n_epochs=1, batch_size=rows),
      r"`batch_size` must be an integer in \[1, 1000\], got 1001; activations of at most 1,000 "
      r"rows fit in 3.7\d*e-05 GiB per layer of width 5"),
@@ -147,7 +148,8 @@ def test_fit_measures_accuracy_in_chunks_within_the_cap(monkeypatch):
 # -- targets -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("targets, message", [
-    (np.array([0, 1, 2, 1, 1, 0]), r"`y_onehot` must be labels in 0\.\.1 \(for 2 classes\), got 2"),
+    (np.array([0, 1, 2, 1, 1, 0]),
+     r"`y_onehot` must be labels in 0\.\.1 \(for 2 classes\), got 2"),
     (np.array([0, 1, -1, 1, 1, 0]), r"`y_onehot` must be labels in 0\.\.1.*got -1"),
     (np.array([0, 1, 0.5, 1, 1, 0]), r"`y_onehot` must be labels in 0\.\.1.*got 0\.5"),
     (np.array([[1, 0], [0, 1], [1, 1], [0, 1], [0, 1], [1, 0]]),
@@ -192,7 +194,8 @@ def test_cross_entropy_refuses_rows_that_do_not_sum_to_one():
 
 
 def test_cross_entropy_points_logits_to_the_logits_loss():
-    with pytest.raises(ValueError, match=r"`y_pred` must be within \[0, 1\].*cross_entropy_from_logits"):
+    with pytest.raises(ValueError,
+                       match=r"`y_pred` must be within \[0, 1\].*cross_entropy_from_logits"):
         cross_entropy([[2.0, -1.0]], [0])
 
 
@@ -206,7 +209,8 @@ def test_losses_compute_float16_in_float32():
     ([[1.0, np.nan]], "nan"), ([[1.0, np.inf]], "inf"), ([[-np.inf, -np.inf]], "-inf"),
 ])
 def test_softmax_refuses_rows_without_a_probability_vector(logits, shown):
-    with pytest.raises(ValueError, match=rf"`Z` must be finite at the maximum of every row.*{shown}"):
+    with pytest.raises(ValueError,
+                       match=rf"`Z` must be finite at the maximum of every row.*{shown}"):
         softmax(np.array(logits))
 
 
@@ -251,7 +255,8 @@ def test_an_int_hidden_is_one_hidden_layer():
     run = train_digits(hidden=64, n_epochs=1)
     assert run.network.layer_sizes == [64, 64, 10]
     assert params_equal(run.network.params, train_digits(hidden=(64,), n_epochs=1).network.params)
-    assert train_digits(hidden=np.array([16, 8]), n_epochs=1).network.layer_sizes == [64, 16, 8, 10]
+    run = train_digits(hidden=np.array([16, 8]), n_epochs=1)
+    assert run.network.layer_sizes == [64, 16, 8, 10]
 
 
 def test_xor_solved_needs_an_xor_run():
