@@ -158,6 +158,8 @@ PLOT_CONSTRAINTS = {
     "rates": _curve(bounds=(0, 1)),
     "name": Options(sorted(ACTIVATIONS)),
     "z_range": _curve(),
+    "nodes": InstanceOf(Mapping, "a dict of node name -> (x, y, text)"),
+    "edges": InstanceOf(list, "a list of (source, target, value, gradient) tuples"),
     "fig": InstanceOf(Figure, "a matplotlib Figure"),
     "dpi": Real(MIN_DPI, closed="left", advice="smaller text cannot be rendered"),
     "colors": Integer(2, 256),
@@ -205,12 +207,6 @@ def _label(ax, xlabel, ylabel=None, title=None, **legend):
 
 
 # -- figures -----------------------------------------------------------------------
-
-def _axes(ax, figsize=(6, 3.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
 
 def plot_losses(losses, ax=None, log_scale=False, title=None):
     """Loss curves of one run or several.
@@ -429,6 +425,42 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
     return _label(ax, "z", title=name, loc="best")
+
+
+def plot_computational_graph(nodes, edges, ax=None, title=None):
+    """A computational graph with each edge's forward value and its gradient.
+
+    ``nodes`` maps a name to ``(x, y, text)``; each edge ``(source, target,
+    value, gradient)`` is drawn as an arrow, the value above it and
+    ``gradient`` (of the loss with respect to that value) below it, in vermillion.
+    """
+    nodes, edges, ax, title = validate(PLOT_CONSTRAINTS, nodes=nodes, edges=edges, ax=ax,
+                                       title=title)
+    unknown = sorted({str(end) for edge in edges for end in edge[:2]} - set(map(str, nodes)))
+    _refuse_unless(not unknown, "edges", "edges between names of `nodes`",
+                   f"the unknown names {unknown}")
+    ax = _axes(ax, figsize=(7, 3))
+    for source, target, value, gradient in edges:
+        (x0, y0, start), (x1, y1, end) = nodes[source], nodes[target]
+        # Shrunk by the boxes' half widths, in points, so that arrows end at the boxes.
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
+            arrowstyle="-|>", color="0.35", lw=1.3, shrinkA=10 + 4 * len(start),
+            shrinkB=10 + 4 * len(end)))
+        middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+        ax.annotate(f"{value:g}", middle, xytext=(0, 5), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=10)
+        ax.annotate(f"{gradient:g}", middle, xytext=(0, -5), textcoords="offset points",
+                    ha="center", va="top", fontsize=10, color=OKABE_ITO["vermillion"])
+    for x, y, text in nodes.values():
+        ax.text(x, y, text, ha="center", va="center", fontsize=11,
+                bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="0.35"))
+    xs, ys = [node[0] for node in nodes.values()], [node[1] for node in nodes.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
 
 
 def figure_to_png(fig, dpi=72, colors=64):

@@ -48,6 +48,7 @@ from mlp_core.plotting import (  # noqa: E402
     figure_to_png,
     plot_accuracy,
     plot_activation,
+    plot_computational_graph,
     plot_decision_boundary,
     plot_grad_norms,
     plot_losses,
@@ -178,6 +179,9 @@ ENTRY_POINTS.update({
     "plot_success_rate": plot_entry(plot_success_rate, widths=[2, 4], rates=[0.5, 1.0],
                                     title="t"),
     "plot_activation": plot_entry(plot_activation, name="relu", z_range=(-1.0, 1.0)),
+    "plot_computational_graph": plot_entry(
+        plot_computational_graph, nodes={"x": (0, 0, "x"), "L": (1, 0, "L")},
+        edges=[("x", "L", 1.0, 2.0)], title="t"),
     "figure_to_png": EntryPoint(figure_to_png, figure_to_png,
                                 lambda: dict(fig=_figure(), dpi=20, colors=8),
                                 lambda: PLOT_CONSTRAINTS),

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
 
 import mlp_core.validation  # noqa: E402
 from mlp_core import NeuralNetworkFromScratch, xor_data  # noqa: E402
@@ -24,6 +25,7 @@ from mlp_core.plotting import (  # noqa: E402
     figure_to_png,
     plot_accuracy,
     plot_activation,
+    plot_computational_graph,
     plot_decision_boundary,
     plot_grad_norms,
     plot_losses,
@@ -76,6 +78,9 @@ SEMANTIC_REFUSALS = [
                  r"25,000,000 pixels, got 100000, which gives 300,000 x 200,000", id="dpi-pixels"),
     pytest.param(lambda: plot_accuracy({"train_accuracy": [0.5], "test_accuracy": [0.5, 0.6]}),
                  r"`history` must be .* got curves of 1 and 2 epochs", id="history-lengths"),
+    pytest.param(lambda: plot_computational_graph({"x": (0, 0, "x")}, [("x", "y", 1.0, 2.0)]),
+                 r"`edges` must be edges between names of `nodes`, got the unknown names "
+                 r"\['y'\]", id="graph-unknown-node"),
 ]
 
 
@@ -195,3 +200,13 @@ def test_valid_mathtext_and_literal_dollars_are_drawn():
 
 def test_figure_of_one_pixel_per_side_is_written():
     assert figure_to_png(Figure(figsize=(0.05, 0.05)), dpi=20).startswith(b"\x89PNG")
+
+
+def test_computational_graph_draws_every_value_and_gradient():
+    nodes = {"x": (0, 0, "x"), "f": (1, 0, "max(·, 0)"), "L": (2, 0, "L")}
+    ax = plot_computational_graph(nodes, [("x", "f", 3.0, 0.5), ("f", "L", 3.0, 1.0)])
+    boxes = sorted(text.get_text() for text in ax.texts if not isinstance(text, Annotation))
+    assert boxes == ["L", "max(·, 0)", "x"]
+    labels = sorted(text.get_text() for text in ax.texts if isinstance(text, Annotation))
+    # One arrow per edge (empty text), and its value and gradient.
+    assert labels == ["", "", "0.5", "1", "3", "3"]
