@@ -71,6 +71,13 @@ class TrainingDiverged(ArithmeticError):
 #: A loss above this multiple of log(n_classes) counts as divergence.
 DIVERGENCE_FACTOR = 10
 
+#: Variance of the initial weights of a layer with ``n_in`` inputs and ``n_out``
+#: outputs: He et al. (2015) for ReLU, Glorot & Bengio (2010) for sigmoid.
+INIT_VARIANCES = {
+    "he": lambda n_in, n_out: 2 / n_in,
+    "glorot": lambda n_in, n_out: 2 / (n_in + n_out),
+}
+
 #: The constructor's constraints table.
 NETWORK_CONSTRAINTS = {
     "layer_sizes": Sizes(min_length=2, example=[64, 128, 10]),
@@ -78,6 +85,7 @@ NETWORK_CONSTRAINTS = {
     "rng": Seed(),
     "activation": Options(sorted(ACTIVATIONS)),
     "dtype": FloatDtype(),
+    "init": Options(sorted(INIT_VARIANCES)),
 }
 
 
@@ -100,12 +108,16 @@ class NeuralNetworkFromScratch:
         Hidden-layer non-linearity.
     dtype : {float64, float32}, default float64
         Floating type of parameters and computations.
+    init : {'he', 'glorot'}, default 'he'
+        Variance of the initial weights, ``INIT_VARIANCES``: He's
+        ``2 / n_in`` keeps ReLU activations' variance from layer to layer,
+        Glorot's ``2 / (n_in + n_out)`` is the usual choice for sigmoid.
 
     Attributes
     ----------
     params : list of dict
-        ``params[l] = {'W': (n_in, n_out), 'b': (n_out,)}``, He-initialised:
-        ``W ~ N(0, 2 / n_in)``, ``b = 0``.
+        ``params[l] = {'W': (n_in, n_out), 'b': (n_out,)}``, initialised as
+        ``W ~ N(0, INIT_VARIANCES[init](n_in, n_out))`` and ``b = 0``.
     history : dict
         Per-epoch records of the last :meth:`fit`: ``'loss'``, and when
         requested ``'grad_norms'`` (n_epochs, n_layers), ``'train_accuracy'``
@@ -126,20 +138,20 @@ class NeuralNetworkFromScratch:
     Book sections 2 (forward pass) and 3 (backpropagation).
     """
 
-    def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64):
-        self.layer_sizes, self.lr, self.rng, self.activation, self.dtype = validate(
+    def __init__(self, layer_sizes, lr=0.01, rng=None, activation="relu", dtype=np.float64,
+                 init="he"):
+        self.layer_sizes, self.lr, self.rng, self.activation, self.dtype, self.init = validate(
             NETWORK_CONSTRAINTS, layer_sizes=layer_sizes, lr=lr, rng=rng,
-            activation=activation, dtype=dtype)
+            activation=activation, dtype=dtype, init=init)
         self._hidden, self._hidden_grad = ACTIVATIONS[self.activation]
         self.params = self._init_params(self.layer_sizes)
         self.history = {}
 
     def _init_params(self, sizes):
-        # He initialisation: Var(W) = 2 / fan_in keeps the variance of ReLU
-        # activations constant from layer to layer (He et al., 2015).
         params = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            W = self.rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)).astype(self.dtype)
+            variance = INIT_VARIANCES[self.init](n_in, n_out)
+            W = self.rng.normal(0, np.sqrt(variance), (n_in, n_out)).astype(self.dtype)
             b = np.zeros(n_out, dtype=self.dtype)
             params.append({"W": W, "b": b})
         return params

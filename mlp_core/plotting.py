@@ -142,6 +142,7 @@ class TwoClassNetwork(InstanceOf):
 PLOT_CONSTRAINTS = {
     "ax": Optional(InstanceOf(Axes, "a matplotlib Axes")),
     "title": Optional(InstanceOf(str, "a string")),
+    "ylabel": Optional(InstanceOf(str, "a string")),
     "losses": Runs(),
     "log_scale": Boolean(),
     "grad_norms": _curve(bounds=(0, MAX_MAGNITUDE), ndim=2),
@@ -243,8 +244,8 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
     return _label(ax, "epoch", "mean cross-entropy", title, **legend)
 
 
-def plot_grad_norms(grad_norms, ax=None, title=None):
-    """Per-layer gradient norms ``||dL/dW_l||_F`` over training.
+def plot_grad_norms(grad_norms, ax=None, title=None, ylabel=None):
+    """Per-layer gradient norms ``||dL/dW_l||_F`` (or another per-layer size) over training.
 
     Parameters
     ----------
@@ -256,12 +257,16 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
     ax : matplotlib Axes, optional
     title : str, optional
         Plain text, or ``$...$`` mathtext that matplotlib can draw.
+    ylabel : str, optional
+        The y-axis label, ``||dL/dW_l||_F`` unless given (for example for
+        per-entry RMS gradients).
 
     Returns
     -------
     matplotlib Axes
     """
-    ax, title, grad_norms = validate(PLOT_CONSTRAINTS, ax=ax, title=title, grad_norms=grad_norms)
+    ax, title, grad_norms, ylabel = validate(PLOT_CONSTRAINTS, ax=ax, title=title,
+                                             grad_norms=grad_norms, ylabel=ylabel)
     _log_drawable("grad_norms", [grad_norms])
     ax = _axes(ax)
     n_layers = grad_norms.shape[1]
@@ -271,7 +276,7 @@ def plot_grad_norms(grad_norms, ax=None, title=None):
                 color=PALETTE[l % len(PALETTE)], linestyle=LINESTYLES[l % len(LINESTYLES)],
                 label=f"$W_{l + 1}$ ({name})")
     ax.set_yscale("log")
-    return _label(ax, "epoch", r"$\|\partial L / \partial W_l\|_F$", title, loc="best")
+    return _label(ax, "epoch", ylabel or r"$\|\partial L / \partial W_l\|_F$", title, loc="best")
 
 
 def plot_accuracy(history, ax=None, title=None):

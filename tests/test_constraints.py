@@ -104,7 +104,8 @@ _network = NeuralNetworkFromScratch
 ENTRY_POINTS = {
     "NeuralNetworkFromScratch": EntryPoint(
         _network.__init__, _network,
-        lambda: dict(layer_sizes=[2, 3, 2], lr=0.1, rng=0, activation="relu", dtype=np.float64),
+        lambda: dict(layer_sizes=[2, 3, 2], lr=0.1, rng=0, activation="relu", dtype=np.float64,
+                     init="he"),
         lambda: NETWORK_CONSTRAINTS),
     "fit": EntryPoint(
         _network.fit, network_call("fit"),
@@ -169,7 +170,8 @@ def _figure():
 ENTRY_POINTS.update({
     "plot_losses": plot_entry(plot_losses, losses=[1.0, 0.5], log_scale=True,
                               title="t"),
-    "plot_grad_norms": plot_entry(plot_grad_norms, grad_norms=[[1.0, 2.0]], title="t"),
+    "plot_grad_norms": plot_entry(plot_grad_norms, grad_norms=[[1.0, 2.0]], title="t",
+                                  ylabel="rms"),
     "plot_accuracy": plot_entry(plot_accuracy, history={"train_accuracy": [0.5, 0.9],
                                                         "test_accuracy": [0.4, 0.8]},
                                 title="t"),
