@@ -451,7 +451,8 @@ def plot_computational_graph(nodes, edges, ax=None, title=None):
         ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
             arrowstyle="-|>", color="0.35", lw=1.3, shrinkA=10 + 4 * len(start),
             shrinkB=10 + 4 * len(end)))
-        middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+        # Labels nearer the source, where edges that meet at one node are farthest apart.
+        middle = (x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0))
         ax.annotate(f"{value:g}", middle, xytext=(0, 5), textcoords="offset points",
                     ha="center", va="bottom", fontsize=10)
         ax.annotate(f"{gradient:g}", middle, xytext=(0, -5), textcoords="offset points",
