@@ -441,7 +441,7 @@ def plot_computational_graph(nodes, edges, ax=None, title=None):
     """
     nodes, edges, ax, title = validate(PLOT_CONSTRAINTS, nodes=nodes, edges=edges, ax=ax,
                                        title=title)
-    unknown = sorted({str(end) for edge in edges for end in edge[:2]} - set(map(str, nodes)))
+    unknown = sorted({end for edge in edges for end in edge[:2]} - set(nodes), key=repr)
     _refuse_unless(not unknown, "edges", "edges between names of `nodes`",
                    f"the unknown names {unknown}")
     ax = _axes(ax, figsize=(7, 3))
