@@ -42,40 +42,52 @@ def load_digits_scaled():
 
 
 #: The split's constraints table. Its seed is scikit-learn's 32-bit ``random_state``.
-SPLIT_CONSTRAINTS = {"test_size": Real(0, 1), "seed": Integer(0, 2**32 - 1)}
+SPLIT_CONSTRAINTS = {"validation_size": Real(0, 1), "test_size": Real(0, 1),
+                     "seed": Integer(0, 2**32 - 1)}
 
 
-def _check_feasible_test_size(test_size, y):
-    """Refuse a ``test_size`` that leaves a class out of either split."""
+def _split_counts(validation_size, test_size, y):
+    """Sizes of the three splits; each must hold every class at least once."""
     n, n_classes = len(y), len(np.unique(y))
-    # scikit-learn's own rounding: the test split holds ceil(test_size * n).
-    n_test = math.ceil(test_size * n)
-    if not n_classes <= n_test <= n - n_classes:
-        low, high = (n_classes - 1) / n, (n - n_classes) / n
+    n_validation, n_test = math.ceil(validation_size * n), math.ceil(test_size * n)
+    n_train = n - n_validation - n_test
+    if min(n_train, n_validation, n_test) < n_classes:
         raise ValueError(message(
-            "test_size", f"in ({low:.6g}, {high:.6g}], so that both splits of the {n} digits "
-            f"hold each of the {n_classes} classes", f"{test_size!r}, which holds out {n_test}"))
+            "validation_size and test_size",
+            f"such that each of the three splits of the {n} digits holds at least "
+            f"{n_classes} images, one per class",
+            f"{validation_size!r} and {test_size!r}, which leave {n_train} for training, "
+            f"{n_validation} for validation and {n_test} for testing"))
+    return n_validation, n_test
 
 
-def load_digits_split(test_size=0.2, seed=0):
-    """Scaled digits with a stratified, seeded train/test split.
+def load_digits_split(validation_size=0.2, test_size=0.2, seed=0):
+    """Scaled digits split into stratified, seeded train, validation and test sets.
+
+    Choose settings on the validation split and look at the test split once,
+    for the final model. The defaults give 1077, 360 and 360 images.
 
     Parameters
     ----------
-    test_size : float, default 0.2
-        Fraction held out, strictly between 0 and 1 (numpy floats are
-        accepted). Both splits must hold at least one sample of each of
-        the 10 classes, so with 1797 digits it must lie in
-        ``(9/1797, 1787/1797]``, about ``(0.005008, 0.994435]``.
+    validation_size, test_size : float, default 0.2
+        Fractions of the 1797 images in the validation and the test split,
+        each strictly between 0 and 1 (numpy floats are accepted) and each
+        rounded up to whole images. Every split, training included, must
+        hold at least 10 images so that it can hold each class.
     seed : int, default 0
         Seed of the split, an integer in ``[0, 2**32 - 1]``.
 
     Returns
     -------
-    X_train, X_test : ndarray, shape (n_train, 64), (n_test, 64)
-    y_train, y_test : ndarray, shape (n_train,), (n_test,)
+    X_train, X_val, X_test : ndarray, shape (n_train, 64), (n_val, 64), (n_test, 64)
+    y_train, y_val, y_test : ndarray, shape (n_train,), (n_val,), (n_test,)
     """
-    test_size, seed = validate(SPLIT_CONSTRAINTS, test_size=test_size, seed=seed)
+    validation_size, test_size, seed = validate(
+        SPLIT_CONSTRAINTS, validation_size=validation_size, test_size=test_size, seed=seed)
     X, y = load_digits_scaled()
-    _check_feasible_test_size(test_size, y)
-    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+    n_validation, n_test = _split_counts(validation_size, test_size, y)
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=n_test, stratify=y, random_state=seed)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=n_validation, stratify=y_rest, random_state=seed)
+    return X_train, X_val, X_test, y_train, y_val, y_test

@@ -159,7 +159,8 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
                  batch_size=64, on_epoch_end=None):
     """Train ``[64, *hidden, 10]`` on the digits training split.
 
-    Records per-layer gradient norms and train/held-out accuracy per epoch.
+    Records per-layer gradient norms and train/validation accuracy per epoch;
+    the test split is left for the reader to score once, at the end.
 
     Parameters
     ----------
@@ -176,8 +177,8 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     seed : int or None or numpy.random.Generator, default 0
         Seed ``>= 0`` of the generator for weights and shuffles. ``None``
         means seed 0, so every call is reproducible; a Generator is used as
-        it is (and advanced). The split itself is the fixed stratified
-        80/20 split of :func:`load_digits_split`.
+        it is (and advanced). The data are the fixed stratified split of
+        :func:`load_digits_split`: 1077 training and 360 validation images.
     batch_size : int, default 64
         Samples per SGD step, ``>= 1``.
     on_epoch_end : callable or None, optional
@@ -187,12 +188,12 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     -------
     Run
         ``history`` holds ``'loss'``, ``'grad_norms'``,
-        ``'train_accuracy'`` and ``'test_accuracy'``.
+        ``'train_accuracy'`` and ``'val_accuracy'``.
     """
     hidden, lr, activation, n_epochs, rng, batch_size, on_epoch_end = validate(
         DIGITS_CONSTRAINTS, hidden=hidden, lr=lr, activation=activation, n_epochs=n_epochs,
         seed=seed, batch_size=batch_size, on_epoch_end=on_epoch_end)
-    X_train, X_test, y_train, y_test = load_digits_split()
+    X_train, X_val, _, y_train, y_val, _ = load_digits_split()
     network = NeuralNetworkFromScratch([64, *hidden, 10], lr=lr, activation=activation, rng=rng)
     return _train(network, X_train, y_train, n_epochs, batch_size, on_epoch_end,
-                  record_grad_norms=True, eval_data=(X_test, y_test))
+                  record_grad_norms=True, eval_data=(X_val, y_val))

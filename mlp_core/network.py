@@ -121,7 +121,7 @@ class NeuralNetworkFromScratch:
     history : dict
         Per-epoch records of the last :meth:`fit`: ``'loss'``, and when
         requested ``'grad_norms'`` (n_epochs, n_layers), ``'train_accuracy'``
-        and ``'test_accuracy'``.
+        and ``'val_accuracy'``.
 
     Notes
     -----
@@ -245,7 +245,7 @@ class NeuralNetworkFromScratch:
             "record_grad_norms": Boolean(),
             "eval_data": Optional(Pair(Array(ndim=2, columns=n_in, dtype=dtype),
                                        Targets("eval_data[0]", n_classes, dtype),
-                                       "a tuple (X_test, y_test)")),
+                                       "a tuple (X_val, y_val)")),
             "on_epoch_end": CallableOrNone(),
             "blas_threads": Optional(Integer(1)),
         }
@@ -283,9 +283,10 @@ class NeuralNetworkFromScratch:
         record_grad_norms : bool, default False
             Record each layer's ``||dW_l||_F``, averaged over the epoch's
             steps, in ``history['grad_norms']``.
-        eval_data : tuple (X_test, y_test), optional
-            If given, record train and held-out accuracy after every epoch
-            in ``history['train_accuracy']`` and ``history['test_accuracy']``.
+        eval_data : tuple (X_val, y_val), optional
+            Validation data. If given, record train and validation accuracy
+            after every epoch in ``history['train_accuracy']`` and
+            ``history['val_accuracy']``.
         on_epoch_end : callable, optional
             Called as ``on_epoch_end(epoch, loss)`` after every epoch.
         blas_threads : int or None, default 1
@@ -315,7 +316,7 @@ class NeuralNetworkFromScratch:
             self.history["grad_norms"] = []
         if eval_data is not None:
             self.history["train_accuracy"] = []
-            self.history["test_accuracy"] = []
+            self.history["val_accuracy"] = []
 
         limits = threadpool_limits(blas_threads, user_api="blas") if blas_threads else None
         try:
@@ -337,7 +338,7 @@ class NeuralNetworkFromScratch:
         losses = self.history["loss"]
         loss_ceiling = DIVERGENCE_FACTOR * np.log(self.layer_sizes[-1])
         if evaluation is not None:
-            X_test, y_test = evaluation[0], evaluation[1].argmax(axis=1)
+            X_val, y_val = evaluation[0], evaluation[1].argmax(axis=1)
             y_train = Y.argmax(axis=1)
         # Buffers reused by every epoch (fresh arrays this size each epoch
         # cost cache misses): the shuffled data, and each step's logits.
@@ -381,7 +382,7 @@ class NeuralNetworkFromScratch:
                 self.history["grad_norms"].append(norm_sums / n_steps)
             if evaluation is not None:
                 self.history["train_accuracy"].append(self._accuracy(X, y_train))
-                self.history["test_accuracy"].append(self._accuracy(X_test, y_test))
+                self.history["val_accuracy"].append(self._accuracy(X_val, y_val))
             if on_epoch_end is not None:
                 on_epoch_end(epoch, epoch_loss)
 

@@ -103,11 +103,11 @@ class Runs(Constraint):
 
 
 class AccuracyHistory(Constraint):
-    """``net.history`` with equally long ``'train_accuracy'`` and ``'test_accuracy'`` curves."""
+    """``net.history`` with equally long ``'train_accuracy'`` and ``'val_accuracy'`` curves."""
 
-    rule = ("a dict with 'train_accuracy' and 'test_accuracy' curves of equal length, "
+    rule = ("a dict with 'train_accuracy' and 'val_accuracy' curves of equal length, "
             "such as net.history after fit(..., eval_data=...)")
-    keys = ("train_accuracy", "test_accuracy")
+    keys = ("train_accuracy", "val_accuracy")
 
     def convert(self, name, value, validated=None):
         if not isinstance(value, Mapping) or not all(key in value for key in self.keys):
@@ -121,8 +121,8 @@ class AccuracyHistory(Constraint):
     def invalid_examples(self, valid):
         train, test = (valid[key] for key in self.keys)
         return [([train, test], TypeError), ({"train_accuracy": train}, ValueError),
-                ({"train_accuracy": train, "test_accuracy": test[:-1]}, ValueError),
-                ({"train_accuracy": train, "test_accuracy": np.add(test, 1)}, ValueError)]
+                ({"train_accuracy": train, "val_accuracy": test[:-1]}, ValueError),
+                ({"train_accuracy": train, "val_accuracy": np.add(test, 1)}, ValueError)]
 
 
 class TwoClassNetwork(InstanceOf):
@@ -280,13 +280,13 @@ def plot_grad_norms(grad_norms, ax=None, title=None, ylabel=None):
 
 
 def plot_accuracy(history, ax=None, title=None):
-    """Train and held-out accuracy per epoch from ``fit(..., eval_data=...)``.
+    """Train and validation accuracy per epoch from ``fit(..., eval_data=...)``.
 
     Parameters
     ----------
     history : dict
         ``net.history``, with lists ``'train_accuracy'`` and
-        ``'test_accuracy'`` of equal, non-zero length holding values in
+        ``'val_accuracy'`` of equal, non-zero length holding values in
         [0, 1].
     ax : matplotlib Axes, optional
     title : str, optional
@@ -300,7 +300,7 @@ def plot_accuracy(history, ax=None, title=None):
     epochs = np.arange(1, len(train) + 1)
     ax = _axes(ax)
     ax.plot(epochs, train, lw=2, color=PALETTE[0], label="train")
-    ax.plot(epochs, test, lw=2, color=PALETTE[1], linestyle="--", label="held-out")
+    ax.plot(epochs, test, lw=2, color=PALETTE[1], linestyle="--", label="validation")
     ax.set_ylim(0, 1.02)
     return _label(ax, "epoch", "accuracy", title, loc="lower right")
 

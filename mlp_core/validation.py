@@ -445,7 +445,7 @@ class Optional(Constraint):
 
 
 class Pair(Constraint):
-    """A tuple ``(first, second)`` such as ``eval_data=(X_test, y_test)``.
+    """A tuple ``(first, second)`` such as ``eval_data=(X_val, y_val)``.
 
     Its items are named ``name[0]`` and ``name[1]``; ``second`` sees ``name[0]``.
     """

@@ -509,8 +509,8 @@ def render_digits(settings, on_epoch_end=None):
         plotting.plot_accuracy(run.history, ax=accuracy_ax, title="accuracy")
         plotting.plot_grad_norms(run.history["grad_norms"], ax=norms_ax, title="gradient norms")
         _mark_single_points(loss_ax, accuracy_ax, norms_ax)
-        summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, held-out "
-                   f"{run.history['test_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
+        summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, validation "
+                   f"{run.history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
     else:
         for ax in (loss_ax, accuracy_ax, norms_ax):
             _diverged_axes(ax, run)
@@ -578,8 +578,8 @@ class LearningRateSweep:
             _diverged_axes(ax, selected)
             summary = _diverged_text(selected)
         else:
-            summary = (f"final loss {selected.losses[-1]:.3g}, held-out accuracy "
-                       f"{selected.history['test_accuracy'][-1]:.3f} "
+            summary = (f"final loss {selected.losses[-1]:.3g}, validation accuracy "
+                       f"{selected.history['val_accuracy'][-1]:.3f} "
                        f"after {_epochs(self.n_epochs)}")
         code = call_line("train_digits", {"lr": lr, "n_epochs": self.n_epochs})
         return plotting.figure_to_png(fig), summary, code

@@ -138,7 +138,7 @@ ENTRY_POINTS = {
                      X=X_XOR, y=Y_XOR, eps=1e-5),
         lambda: GRADCHECK_CONSTRAINTS),
     "load_digits_split": EntryPoint(load_digits_split, load_digits_split,
-                                    lambda: dict(test_size=0.2, seed=0),
+                                    lambda: dict(validation_size=0.2, test_size=0.2, seed=0),
                                     lambda: SPLIT_CONSTRAINTS),
     "train_xor": EntryPoint(
         train_xor, train_xor,
@@ -173,7 +173,7 @@ ENTRY_POINTS.update({
     "plot_grad_norms": plot_entry(plot_grad_norms, grad_norms=[[1.0, 2.0]], title="t",
                                   ylabel="rms"),
     "plot_accuracy": plot_entry(plot_accuracy, history={"train_accuracy": [0.5, 0.9],
-                                                        "test_accuracy": [0.4, 0.8]},
+                                                        "val_accuracy": [0.4, 0.8]},
                                 title="t"),
     "plot_decision_boundary": plot_entry(plot_decision_boundary, network=small_network(),
                                          X=X_XOR, y=Y_XOR, resolution=5, margin=0.5,

@@ -60,36 +60,45 @@ def test_load_digits_scaled():
 
 
 def test_load_digits_split_sizes_values_and_partition():
-    X_train, X_test, y_train, y_test = load_digits_split()
-    assert X_train.shape == (1437, 64) and X_test.shape == (360, 64)
-    assert y_train.shape == (1437,) and y_test.shape == (360,)
-    for X in (X_train, X_test):
+    X_train, X_val, X_test, y_train, y_val, y_test = load_digits_split()
+    assert [X.shape for X in (X_train, X_val, X_test)] == [(1077, 64), (360, 64), (360, 64)]
+    assert [y.shape for y in (y_train, y_val, y_test)] == [(1077,), (360,), (360,)]
+    for X in (X_train, X_val, X_test):
         assert X.min() >= 0.0 and X.max() <= 1.0
-    # train and test together are exactly the full data set
+    # the three splits together are exactly the full data set, each image once
     X_all, y_all = load_digits_scaled()
-    combined = np.column_stack([np.vstack([X_train, X_test]), np.concatenate([y_train, y_test])])
+    combined = np.column_stack([np.vstack([X_train, X_val, X_test]),
+                                np.concatenate([y_train, y_val, y_test])])
     full = np.column_stack([X_all, y_all])
     np.testing.assert_array_equal(combined[np.lexsort(combined.T[::-1])],
                                   full[np.lexsort(full.T[::-1])])
 
 
-@pytest.mark.parametrize("test_size", [0.2, 0.5])
-def test_load_digits_split_is_stratified(test_size):
-    _, _, y_train, y_test = load_digits_split(test_size=test_size)
+@pytest.mark.parametrize("validation_size, test_size", [(0.2, 0.2), (0.1, 0.5), (0.4, 0.3)])
+def test_load_digits_split_is_stratified(validation_size, test_size):
+    _, _, _, y_train, y_val, y_test = load_digits_split(validation_size, test_size)
     _, y_all = load_digits_scaled()
     for label in range(10):
         n = np.sum(y_all == label)
         assert abs(np.sum(y_test == label) - test_size * n) <= 1
-        assert np.sum(y_train == label) + np.sum(y_test == label) == n
+        assert abs(np.sum(y_val == label) - validation_size * n) <= 1.5
+        assert sum(np.sum(part == label) for part in (y_train, y_val, y_test)) == n
 
 
 def test_load_digits_split_is_deterministic_and_seeded():
     a = load_digits_split()
-    b = load_digits_split(test_size=0.2, seed=0)
+    b = load_digits_split(validation_size=0.2, test_size=0.2, seed=0)
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
     c = load_digits_split(seed=1)
-    assert not np.array_equal(a[1], c[1])
+    assert not np.array_equal(a[1], c[1]) and not np.array_equal(a[2], c[2])
+
+
+def test_the_test_split_does_not_depend_on_the_validation_size():
+    # Changing how much validation data to carve out never moves a test image.
+    _, _, X_test, _, _, _ = load_digits_split(validation_size=0.2)
+    _, _, X_test_other, _, _, _ = load_digits_split(validation_size=0.3)
+    np.testing.assert_array_equal(X_test, X_test_other)
 
 
 @pytest.mark.parametrize("test_size", [0, 0.0, 1, 1.0, -0.2, 1.5, float("nan")])
@@ -182,11 +191,11 @@ def test_plot_grad_norms(rc_unchanged):
 
 def test_plot_accuracy(rc_unchanged):
     fig, ax = plt.subplots()
-    history = {"train_accuracy": [0.5, 0.8, 0.9], "test_accuracy": [0.4, 0.7, 0.85]}
+    history = {"train_accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.85]}
     assert plot_accuracy(history, ax=ax) is ax
     assert len(ax.lines) == 2
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), history["train_accuracy"])
-    np.testing.assert_array_equal(ax.lines[1].get_ydata(), history["test_accuracy"])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), history["val_accuracy"])
 
 
 def test_plot_decision_boundary(rc_unchanged):

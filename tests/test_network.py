@@ -69,14 +69,14 @@ def test_reproduces_the_source_chapter_xor_then_digits_with_one_shared_rng():
     assert net.score(X, y) == acc
 
 
-# -- 8. held-out accuracy with the chapter's configuration -----------------------
+# -- 8. validation accuracy with the chapter's configuration -----------------------
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_held_out_digits_accuracy(seed):
-    X_train, X_test, y_train, y_test = split()
+def test_validation_digits_accuracy(seed):
+    X_train, X_val, _, y_train, y_val, _ = split()
     net = NeuralNetworkFromScratch([64, 128, 64, 10], lr=0.01, rng=np.random.default_rng(seed))
     net.fit(X_train, y_train, n_epochs=100, batch_size=64)
-    assert net.score(X_test, y_test) >= 0.95
+    assert net.score(X_val, y_val) >= 0.95
 
 
 # -- 4. determinism ---------------------------------------------------------------
@@ -277,14 +277,14 @@ def test_grad_norms_are_the_norms_of_the_backward_gradients():
 
 
 def test_eval_data_records_accuracies():
-    X_train, X_test, y_train, y_test = split()
+    X_train, X_val, _, y_train, y_val, _ = split()
     net = NeuralNetworkFromScratch([64, 32, 10], lr=0.05, rng=np.random.default_rng(0))
-    losses = net.fit(X_train, y_train, n_epochs=4, eval_data=(X_test, y_test))
-    train_acc, test_acc = net.history["train_accuracy"], net.history["test_accuracy"]
-    assert len(train_acc) == len(test_acc) == len(losses) == 4
-    assert all(0 <= a <= 1 for a in train_acc + test_acc)
+    losses = net.fit(X_train, y_train, n_epochs=4, eval_data=(X_val, y_val))
+    train_acc, val_acc = net.history["train_accuracy"], net.history["val_accuracy"]
+    assert len(train_acc) == len(val_acc) == len(losses) == 4
+    assert all(0 <= a <= 1 for a in train_acc + val_acc)
     assert train_acc[-1] == net.score(X_train, y_train)
-    assert test_acc[-1] == net.score(X_test, y_test)
+    assert val_acc[-1] == net.score(X_val, y_val)
     assert train_acc[-1] > train_acc[0] or train_acc[0] > 0.9
     assert "grad_norms" not in net.history
 
@@ -310,12 +310,12 @@ def test_float32_keeps_parameters_float32_and_solves_xor():
 
 
 def test_float32_digits_accuracy():
-    X_train, X_test, y_train, y_test = split()
+    X_train, X_val, _, y_train, y_val, _ = split()
     net = NeuralNetworkFromScratch([64, 128, 64, 10], lr=0.01, rng=np.random.default_rng(0),
                                    dtype=np.float32)
     net.fit(X_train, y_train, n_epochs=100, batch_size=64)
     assert all(p["W"].dtype == np.float32 for p in net.params)
-    assert net.score(X_test, y_test) >= 0.9
+    assert net.score(X_val, y_val) >= 0.9
 
 
 def test_on_epoch_end_is_called_once_per_epoch():
@@ -375,7 +375,7 @@ def test_train_xor_matches_a_direct_run_and_solves_xor():
 
 def test_train_digits_records_everything_and_catches_divergence():
     run = train_digits(hidden=(16,), n_epochs=2)
-    assert set(run.history) == {"loss", "grad_norms", "train_accuracy", "test_accuracy"}
+    assert set(run.history) == {"loss", "grad_norms", "train_accuracy", "val_accuracy"}
     assert run.history["grad_norms"].shape == (2, 2)
     bad = train_digits(hidden=(16,), lr=1e4, n_epochs=2)
     assert isinstance(bad.diverged, TrainingDiverged)

@@ -33,7 +33,7 @@ from mlp_core.plotting import (  # noqa: E402
 )
 
 X, Y = xor_data()
-HISTORY = {"train_accuracy": [0.5, 0.9], "test_accuracy": [0.4, 0.8]}
+HISTORY = {"train_accuracy": [0.5, 0.9], "val_accuracy": [0.4, 0.8]}
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ SEMANTIC_REFUSALS = [
     pytest.param(lambda: figure_to_png(small_figure(), dpi=1e5),
                  r"`dpi` must be small enough for 1 to 65535 pixels per side and at most "
                  r"25,000,000 pixels, got 100000, which gives 300,000 x 200,000", id="dpi-pixels"),
-    pytest.param(lambda: plot_accuracy({"train_accuracy": [0.5], "test_accuracy": [0.5, 0.6]}),
+    pytest.param(lambda: plot_accuracy({"train_accuracy": [0.5], "val_accuracy": [0.5, 0.6]}),
                  r"`history` must be .* got curves of 1 and 2 epochs", id="history-lengths"),
     pytest.param(lambda: plot_computational_graph({"x": (0, 0, "x")}, [("x", "y", 1.0, 2.0)]),
                  r"`edges` must be edges between names of `nodes`, got the unknown names "

@@ -8,6 +8,8 @@ that leaves out a class, and rows of probabilities that do not sum to 1.
 pytest runs with warnings as errors, so a RuntimeWarning on the way fails.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -142,7 +144,7 @@ def test_fit_measures_accuracy_in_chunks_within_the_cap(monkeypatch):
     monkeypatch.setattr(mlp_core.validation, "MAX_ACTIVATION_BYTES", 8 * 1000 * 5)
     capped = network(lr=0.1)
     capped.fit(X_many, y_many, n_epochs=2, batch_size=100, eval_data=(X_many, y_many))
-    assert capped.history["test_accuracy"] == uncapped.history["test_accuracy"]
+    assert capped.history["val_accuracy"] == uncapped.history["val_accuracy"]
 
 
 # -- targets -------------------------------------------------------------------------------
@@ -174,16 +176,25 @@ def test_integer_labels_and_one_hot_rows_train_identically():
 
 # -- the digits split ----------------------------------------------------------------------
 
-def test_a_test_size_that_leaves_out_a_class_gives_the_feasible_range():
-    with pytest.raises(ValueError, match=r"`test_size` must be in \(0\.00500835, 0\.994435\], so "
-                                         r"that both splits .* got 1e-06, which holds out 1"):
-        load_digits_split(test_size=1e-6)
+@pytest.mark.parametrize("validation_size, test_size, counts", [
+    (1e-6, 0.2, "1436 for training, 1 for validation and 360 for testing"),
+    (0.2, 1e-6, "1436 for training, 360 for validation and 1 for testing"),
+    (0.5, 0.497, "4 for training, 899 for validation and 894 for testing"),
+])
+def test_split_sizes_that_leave_a_split_too_small_give_every_count(validation_size, test_size,
+                                                                    counts):
+    with pytest.raises(ValueError, match=r"`validation_size and test_size` must be such that each "
+                                         r"of the three splits .* at least 10 images.*"
+                                         + re.escape(counts)):
+        load_digits_split(validation_size, test_size)
 
 
-@pytest.mark.parametrize("test_size", [10 / 1797, 1787 / 1797])
-def test_extreme_feasible_test_sizes_keep_every_class_in_both_splits(test_size):
-    _, _, y_train, y_test = load_digits_split(test_size=test_size)
-    assert set(y_train) == set(y_test) == set(range(10))
+@pytest.mark.parametrize("validation_size, test_size", [(10 / 1797, 10 / 1797),
+                                                         (10 / 1797, 1777 / 1797),
+                                                         (1777 / 1797, 10 / 1797)])
+def test_extreme_feasible_sizes_keep_every_class_in_every_split(validation_size, test_size):
+    *_, y_train, y_val, y_test = load_digits_split(validation_size, test_size)
+    assert set(y_train) == set(y_val) == set(y_test) == set(range(10))
 
 
 # -- losses and activations ----------------------------------------------------------------
@@ -239,7 +250,8 @@ def test_numpy_scalars_and_arrays_are_accepted_where_python_ones_are():
     assert net.layer_sizes == [3, 5, 2] and net.lr == pytest.approx(0.1)
     assert params_equal(net.params, network().params)
     net.fit(X, y, n_epochs=np.int64(1), batch_size=np.int32(2))
-    _, X_test, _, _ = load_digits_split(test_size=np.float32(0.3), seed=np.int64(2**32 - 1))
+    _, _, X_test, _, _, _ = load_digits_split(validation_size=np.float64(0.1),
+                                              test_size=np.float32(0.3), seed=np.int64(2**32 - 1))
     assert X_test.shape == (540, 64)
 
 
