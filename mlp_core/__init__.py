@@ -31,6 +31,7 @@ activations  ReLU, sigmoid, softmax and their derivatives.
 losses       Cross-entropy on probabilities and on logits.
 network      ``NeuralNetworkFromScratch``: forward, backward, SGD, fit, predict.
 gradcheck    Central-difference gradient check.
+autodiff     Scalar reverse-mode automatic differentiation.
 validation   Constraints tables, the one validator and its message template.
 data         XOR and the scaled digits data set.
 plotting     Matplotlib figures used by the book.

@@ -32,6 +32,12 @@ from mlp_core import (  # noqa: E402
     softmax,
     xor_data,
 )
+from mlp_core.autodiff import (  # noqa: E402
+    SCALAR_CONSTRAINTS,
+    SCALAR_GRADIENTS_CONSTRAINTS,
+    Scalar,
+    scalar_gradients,
+)
 from mlp_core.data import SPLIT_CONSTRAINTS  # noqa: E402
 from mlp_core.experiments import (  # noqa: E402
     DIGITS_CONSTRAINTS,
@@ -137,6 +143,12 @@ ENTRY_POINTS = {
         lambda: dict(network=NeuralNetworkFromScratch([2, 3, 2], rng=0, activation="sigmoid"),
                      X=X_XOR, y=Y_XOR, eps=1e-5),
         lambda: GRADCHECK_CONSTRAINTS),
+    "Scalar": EntryPoint(Scalar.__init__, Scalar, lambda: dict(value=1.5),
+                         lambda: SCALAR_CONSTRAINTS),
+    "scalar_gradients": EntryPoint(
+        scalar_gradients, scalar_gradients,
+        lambda: dict(network=small_network(), X=X_XOR, y_onehot=Y_XOR),
+        lambda: SCALAR_GRADIENTS_CONSTRAINTS),
     "load_digits_split": EntryPoint(load_digits_split, load_digits_split,
                                     lambda: dict(validation_size=0.2, test_size=0.2, seed=0),
                                     lambda: SPLIT_CONSTRAINTS),
