@@ -6,8 +6,10 @@ one of its widgets, exactly. Every argument is checked before any data is
 loaded or any weight drawn.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from mlp_core.validation import (
     Seed,
     Sizes,
     check_parameter_count,
+    message,
     validate,
 )
 
@@ -197,3 +200,54 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     network = NeuralNetworkFromScratch([64, *hidden, 10], lr=lr, activation=activation, rng=rng)
     return _train(network, X_train, y_train, n_epochs, batch_size, on_epoch_end,
                   record_grad_norms=True, eval_data=(X_val, y_val))
+
+
+#: The constraints table of :func:`success_interval`.
+INTERVAL_CONSTRAINTS = {
+    "successes": Integer(0),
+    "trials": Integer(1),
+    "confidence": Real(0, 1),
+}
+
+
+def success_interval(successes, trials, confidence=0.95):
+    """Wilson score interval for a success rate measured as ``successes`` of ``trials`` runs.
+
+    Parameters
+    ----------
+    successes : int
+        Runs that succeeded, ``0 <= successes <= trials``.
+    trials : int
+        Runs in all (seeds tried), ``>= 1``.
+    confidence : float, default 0.95
+        Coverage of the interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        Ends of the interval, within ``[0, 1]``.
+
+    Notes
+    -----
+    With ``p = successes / trials``, ``n = trials`` and ``z`` the normal
+    quantile of ``(1 + confidence) / 2``, the interval is
+
+    ``(p + z²/2n ± z sqrt(p(1 - p)/n + z²/4n²)) / (1 + z²/n)``.
+
+    Unlike ``p ± z sqrt(p(1 - p)/n)`` it stays inside ``[0, 1]`` and does not
+    shrink to a point at 0 or n successes, which matters for a handful of
+    seeds (section 2). 12 of 20 gives (0.387, 0.781).
+    """
+    successes, trials, confidence = validate(
+        INTERVAL_CONSTRAINTS, successes=successes, trials=trials, confidence=confidence)
+    if successes > trials:
+        raise ValueError(message("successes", f"at most trials ({trials})", successes))
+    z = NormalDist().inv_cdf((1 + confidence) / 2)
+    p, n = successes / trials, trials
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half_width = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    # At 0 (n) successes the lower (upper) end is exactly 0 (1); the
+    # formula gets there only up to rounding, which could leave [0, 1].
+    low = 0.0 if successes == 0 else centre - half_width
+    high = 1.0 if successes == trials else centre + half_width
+    return low, high

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mlp_core.activations import ACTIVATIONS
+from mlp_core.experiments import success_interval
 from mlp_core.network import NeuralNetworkFromScratch
 from mlp_core.validation import (
     Array,
@@ -156,7 +157,8 @@ PLOT_CONSTRAINTS = {
     # > 0: a window around points that share a coordinate needs some width.
     "margin": Real(0, MAX_MAGNITUDE, closed="right"),
     "widths": Sizes(min_length=1, example=[2, 4, 8], network=None),
-    "rates": _curve(bounds=(0, 1)),
+    "successes": Sizes(min_length=1, example=[3, 12, 20], network=None, low=0),
+    "trials": Integer(1),
     "name": Options(sorted(ACTIVATIONS)),
     "z_range": _curve(),
     "nodes": InstanceOf(Mapping, "a dict of node name -> (x, y, text)"),
@@ -361,15 +363,20 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
                   ncol=2)
 
 
-def plot_success_rate(widths, rates, ax=None, title=None):
+def plot_success_rate(widths, successes, trials, ax=None, title=None):
     """Bar chart of the fraction of seeds that solve a task, per hidden width.
+
+    Each bar carries its count and a 95% Wilson interval
+    (:func:`mlp_core.experiments.success_interval`).
 
     Parameters
     ----------
     widths : sequence of int
         Hidden-layer widths, positive integers, one bar each; at least one.
-    rates : sequence of float
-        Fraction of runs solved for each width, in [0, 1]; one per width.
+    successes : sequence of int
+        Runs solved for each width, each in ``[0, trials]``; one per width.
+    trials : int
+        Runs (seeds) per width, ``>= 1``.
     ax : matplotlib Axes, optional
     title : str, optional
         Plain text, or ``$...$`` mathtext that matplotlib can draw.
@@ -378,16 +385,23 @@ def plot_success_rate(widths, rates, ax=None, title=None):
     -------
     matplotlib Axes
     """
-    widths, rates, ax, title = validate(PLOT_CONSTRAINTS, widths=widths, rates=rates, ax=ax,
-                                        title=title)
-    _refuse_unless(len(rates) == len(widths), "rates", f"one fraction per width ({len(widths)})",
-                   f"{len(rates)} entries")
+    widths, successes, trials, ax, title = validate(
+        PLOT_CONSTRAINTS, widths=widths, successes=successes, trials=trials, ax=ax, title=title)
+    _refuse_unless(len(successes) == len(widths), "successes",
+                   f"one count per width ({len(widths)})", f"{len(successes)} entries")
+    _refuse_unless(max(successes) <= trials, "successes", f"at most trials ({trials}) each",
+                   successes)
+    rates = np.array(successes) / trials
+    low, high = np.array([success_interval(k, trials) for k in successes]).T
     positions = np.arange(len(widths))
     ax = _axes(ax, figsize=(5, 3))
-    bars = ax.bar(positions, rates, color=OKABE_ITO["blue"], edgecolor="black")
-    ax.bar_label(bars, labels=[f"{rate:.0%}" for rate in rates], padding=2)
+    ax.bar(positions, rates, color=OKABE_ITO["blue"], edgecolor="black")
+    ax.errorbar(positions, rates, yerr=[rates - low, high - rates], fmt="none",
+                ecolor="black", capsize=4)
+    for position, top, count in zip(positions, high, successes):
+        ax.text(position, top + 0.02, f"{count}/{trials}", ha="center", va="bottom")
     ax.set_xticks(positions, [str(w) for w in widths])
-    ax.set_ylim(0, 1.12)
+    ax.set_ylim(0, 1.15)
     return _label(ax, "hidden width", "fraction of seeds solved", title)
 
 

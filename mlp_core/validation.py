@@ -260,19 +260,21 @@ class Sizes(Constraint):
     """Layer widths as a list of positive ints, within ``MAX_PARAMETERS``.
 
     ``network(sizes)`` gives the whole network's layer sizes for the cap
-    (``None``: no cap); with ``scalar`` one int means a list of one.
+    (``None``: no cap); with ``scalar`` one int means a list of one. With
+    ``low=0`` the list holds counts instead, which may be 0.
     """
 
-    def __init__(self, min_length, example, network=list, scalar=False):
-        self.min_length, self.network, self.scalar = min_length, network, scalar
+    def __init__(self, min_length, example, network=list, scalar=False, low=1):
+        self.min_length, self.network, self.scalar, self.low = min_length, network, scalar, low
         sequence = {0: "a sequence of", 1: "a non-empty sequence of"}.get(
             min_length, f"a sequence of at least {min_length}")
+        kind = "positive integers" if low == 1 else f"integers >= {low}"
         self.rule = (("a positive integer or " if scalar else "")
-                     + f"{sequence} positive integers such as {example}")
+                     + f"{sequence} {kind} such as {example}")
 
     def convert(self, name, value, validated=None):
         if self.scalar and isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            sizes = [Integer(1).convert(name, value)]
+            sizes = [Integer(self.low).convert(name, value)]
         else:
             if isinstance(value, np.ndarray) and value.ndim == 1:
                 value = value.tolist()
@@ -281,14 +283,15 @@ class Sizes(Constraint):
                 self.refuse(TypeError, name, value)
             if len(value) < self.min_length:
                 self.refuse(ValueError, name, value)
-            sizes = [Integer(1).convert(f"{name}[{i}]", size) for i, size in enumerate(value)]
+            sizes = [Integer(self.low).convert(f"{name}[{i}]", size)
+                     for i, size in enumerate(value)]
         if self.network is not None:
             check_parameter_count(name, sizes, self.network(sizes))
         return sizes
 
     def invalid_examples(self, valid):
         bad = [("64", TypeError), ({3, 5}, TypeError), (None, TypeError),
-               ([2, 0] + [2] * self.min_length, ValueError),
+               ([2, self.low - 1] + [2] * self.min_length, ValueError),
                ([2, 2.5] + [2] * self.min_length, TypeError)]
         if self.network is not None:
             bad.append(([10**8] * max(self.min_length, 1), ValueError))

@@ -41,7 +41,9 @@ from mlp_core.autodiff import (  # noqa: E402
 from mlp_core.data import SPLIT_CONSTRAINTS  # noqa: E402
 from mlp_core.experiments import (  # noqa: E402
     DIGITS_CONSTRAINTS,
+    INTERVAL_CONSTRAINTS,
     XOR_CONSTRAINTS,
+    success_interval,
     train_digits,
     train_xor,
     xor_solved,
@@ -158,6 +160,9 @@ ENTRY_POINTS = {
         lambda: XOR_CONSTRAINTS),
     "xor_solved": EntryPoint(xor_solved, xor_solved, lambda: dict(run=train_xor(n_epochs=0)),
                              lambda: XOR_CONSTRAINTS),
+    "success_interval": EntryPoint(success_interval, success_interval,
+                                   lambda: dict(successes=12, trials=20, confidence=0.95),
+                                   lambda: INTERVAL_CONSTRAINTS),
     "train_digits": EntryPoint(
         train_digits, train_digits,
         lambda: dict(hidden=(8,), lr=0.01, activation="relu", n_epochs=1, seed=0, batch_size=64,
@@ -190,8 +195,8 @@ ENTRY_POINTS.update({
     "plot_decision_boundary": plot_entry(plot_decision_boundary, network=small_network(),
                                          X=X_XOR, y=Y_XOR, resolution=5, margin=0.5,
                                          title="t"),
-    "plot_success_rate": plot_entry(plot_success_rate, widths=[2, 4], rates=[0.5, 1.0],
-                                    title="t"),
+    "plot_success_rate": plot_entry(plot_success_rate, widths=[2, 4], successes=[1, 2],
+                                    trials=2, title="t"),
     "plot_activation": plot_entry(plot_activation, name="relu", z_range=(-1.0, 1.0)),
     "plot_computational_graph": plot_entry(
         plot_computational_graph, nodes={"x": (0, 0, "x"), "L": (1, 0, "L")},

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
 import mlp_core.validation  # noqa: E402
+from mlp_core.experiments import success_interval  # noqa: E402
 from mlp_core import NeuralNetworkFromScratch, xor_data  # noqa: E402
 from mlp_core.plotting import (  # noqa: E402
     GRID_CHUNK,
@@ -64,9 +65,12 @@ SEMANTIC_REFUSALS = [
                  r"`losses` must be drawable on a log axis.*from 0 to 0", id="log-losses-zero"),
     pytest.param(lambda: plot_grad_norms(np.zeros((3, 2))),
                  r"`grad_norms` must be drawable on a log axis.*from 0 to 0", id="norms-all-zero"),
-    pytest.param(lambda: plot_success_rate([2, 4], [0.5]),
-                 r"`rates` must be one fraction per width \(2\), got 1 entries",
-                 id="rates-length"),
+    pytest.param(lambda: plot_success_rate([2, 4], [1], trials=2),
+                 r"`successes` must be one count per width \(2\), got 1 entries",
+                 id="successes-length"),
+    pytest.param(lambda: plot_success_rate([2, 4], [1, 3], trials=2),
+                 r"`successes` must be at most trials \(2\) each, got \[1, 3\]",
+                 id="successes-above-trials"),
     pytest.param(lambda: plot_activation("relu", z_range=(1, -1)),
                  r"`z_range` must be two numbers \(low, high\) with low < high, "
                  r"got \[1\.0, -1\.0\]",
@@ -133,10 +137,21 @@ def test_activation_accepts_a_list_z_range():
     assert (z[0], z[-1]) == (-1, 2)
 
 
-def test_success_rate_accepts_arrays_and_rates_at_bounds():
-    ax = plot_success_rate(np.array([2, 4]), np.array([0.0, 1.0]))
+def test_success_rate_accepts_arrays_and_counts_at_bounds():
+    ax = plot_success_rate(np.array([2, 4]), np.array([0, 5]), trials=5)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4"]
     assert [p.get_height() for p in ax.patches] == [0.0, 1.0]
+    assert [t.get_text() for t in ax.texts] == ["0/5", "5/5"]
+
+
+def test_success_rate_error_bars_are_the_wilson_intervals():
+    ax = plot_success_rate([2, 4], [12, 20], trials=20)
+    (bars,) = [c for c in ax.containers if hasattr(c, "has_yerr")]
+    segments = bars.lines[2][0].get_segments()
+    drawn = [(segment[0][1], segment[1][1]) for segment in segments]
+    expected = [success_interval(12, 20), success_interval(20, 20)]
+    assert np.allclose(drawn, expected)
+    assert np.allclose(drawn[0], (0.387, 0.781), atol=5e-4)
 
 
 def test_ax_from_a_figure_outside_pyplot_is_accepted():
