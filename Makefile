@@ -54,8 +54,11 @@ LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter JUPYTER_RUNTIME_DIR=$(CURDIR)/.
   IPYTHONDIR=$(CURDIR)/.jupyter/ipython MPLCONFIGDIR=$(CURDIR)/.jupyter/matplotlib \
   MLP_CORE_WIDGETS=live
 
+# LAB_DIR: the folder JupyterLab serves (the tests serve a copy of book/).
+LAB_DIR ?= $(CURDIR)/book
+
 lab: $(STAMP)
-	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/book --allow-root --no-browser $(LAB_ARGS)
+	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --allow-root --no-browser $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
