@@ -152,3 +152,25 @@ def rendering_problems(cells, source, n_markdown_cells):
     if typeset != expected:
         problems.append(f"{typeset} typeset display equations, {expected} {{math}} blocks")
     return problems
+
+
+#: How the Markdown cell after a figure's code cell starts: JupyterLab shows that
+#: cell as the figure's caption; the book removes it (tag remove-cell) and shows
+#: the caption stored in the code cell's options instead.
+CAPTION_PREFIX = "**Figure.** "
+
+
+def caption_mismatches(notebook):
+    """Figures whose caption is not repeated, word for word, in a removed cell below them."""
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+        if cell.cell_type != "code" or caption is None:
+            continue
+        below = notebook.cells[index + 1] if index + 1 < len(notebook.cells) else None
+        if (below is None or below.cell_type != "markdown"
+                or "remove-cell" not in below.metadata.get("tags", [])
+                or " ".join(below.source.split()) != " ".join((CAPTION_PREFIX + caption).split())):
+            name = cell.metadata["mystnb"]["figure"].get("name")
+            problems.append(f"cell {index} ({name}): caption not repeated below it for JupyterLab")
+    return problems

@@ -5,12 +5,16 @@ rendering tests drive it in Debian Chromium through Playwright, one fresh worksp
 per page.
 """
 
+import copy
 import json
 import shutil
 
+import jupytext
+
 import pytest
-from lab_support import (ALL_PAGES, REPO, SECTION_PAGES, TOKEN, get_json, markdown_cells, open_notebook,
-                         rendered_markdown, rendering_problems, running_lab, save_as_lab_does)
+from lab_support import (ALL_PAGES, REPO, SECTION_PAGES, TOKEN, caption_mismatches, get_json,
+                         markdown_cells, open_notebook, rendered_markdown, rendering_problems,
+                         running_lab, save_as_lab_does)
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +127,19 @@ def test_an_unresolved_reference_fails_the_rendering_check(lab, book_copy, chrom
     context.close()
     assert cells[indices[-1]][2] == 1
     assert any("unresolved" in p for p in rendering_problems(cells, "", 1)), cells
+
+
+@pytest.mark.parametrize("name", SECTION_PAGES)
+def test_every_figure_caption_is_repeated_for_lab(name):
+    assert caption_mismatches(jupytext.read(REPO / "book" / name)) == []
+
+
+def test_a_caption_that_drifted_is_reported():
+    # Negative control: edit one repeated caption, and drop another.
+    notebook = jupytext.read(REPO / "book" / "02_forward_pass.md")
+    edited = copy.deepcopy(notebook)
+    repeats = [i for i, cell in enumerate(edited.cells)
+               if cell.cell_type == "markdown" and cell.source.startswith("**Figure.**")]
+    edited.cells[repeats[0]].source += " And more."
+    del edited.cells[repeats[1]]
+    assert len(caption_mismatches(edited)) == 2
