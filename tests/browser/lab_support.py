@@ -5,6 +5,7 @@ The server runs with ``HOME`` pointing at an empty folder, so a test can check t
 copy of it, so that saves never touch the repository).
 """
 
+import base64
 import contextlib
 import json
 import os
@@ -98,25 +99,35 @@ def open_notebook(page, base, name):
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
 
 
-def markdown_cells(base, name):
-    """Indices of the Markdown cells of ``name`` as JupyterLab reads it."""
+def markdown_cells(base, name, collapsed=False):
+    """Indices of the Markdown cells of ``name`` as JupyterLab reads it.
+
+    With ``collapsed``, only those whose source JupyterLab hides (``jupyter.source_hidden``).
+    """
     model = get_json(f"{base}/api/contents/{name}?type=notebook&token={TOKEN}")
     return [index for index, cell in enumerate(model["content"]["cells"])
-            if cell["cell_type"] == "markdown"]
+            if cell["cell_type"] == "markdown"
+            and (not collapsed or cell["metadata"].get("jupyter", {}).get("source_hidden"))]
 
 
 def rendered_markdown(page, indices):
-    """``{cell index: (text, display equations, unresolved references)}`` of Markdown cells.
+    """``{cell index: (text, display equations, unresolved references, collapsed)}``.
 
     JupyterLab renders cells lazily, so each cell of ``indices`` is scrolled into
     view until its rendered Markdown has text; a cell that never renders is left
-    out. A reference to a label further down resolves only once that cell has
-    rendered, so the cells are read in a second pass.
+    out. A collapsed cell (a solution's) shows only a placeholder: it is expanded
+    with a click, as a student would, and then read. A reference to a label further
+    down resolves only once that cell has rendered, so the cells are read in a
+    second pass.
     """
     rendered = []
     for index in indices:
         cell = page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index}"]')
         cell.scroll_into_view_if_needed()
+        placeholder = cell.locator(".jp-InputPlaceholder")
+        collapsed = placeholder.count() > 0 and placeholder.first.is_visible()
+        if collapsed:
+            placeholder.first.click()
         try:
             page.wait_for_function(
                 """cell => { const out = cell.querySelector('.jp-RenderedMarkdown, .myst');
@@ -124,30 +135,37 @@ def rendered_markdown(page, indices):
                 arg=cell.element_handle(), timeout=15_000)
         except PlaywrightTimeout:
             continue
-        rendered.append((index, cell))
+        rendered.append((index, cell, collapsed))
     cells = {}
-    for index, cell in rendered:
+    for index, cell, collapsed in rendered:
         cell.scroll_into_view_if_needed()
-        cells[index] = tuple(cell.evaluate(
+        cells[index] = (*cell.evaluate(
             """cell => [cell.querySelector('.jp-RenderedMarkdown, .myst').innerText,
                         cell.querySelectorAll('.katex-display').length,
-                        cell.querySelectorAll('[title="Cross Reference Not Found"]').length]"""))
+                        cell.querySelectorAll('[title="Cross Reference Not Found"]').length]"""),
+            collapsed)
     return cells
 
 
-def rendering_problems(cells, source, n_markdown_cells):
-    """What is wrong with the rendered Markdown of a page whose MyST ``source`` is given."""
+def rendering_problems(cells, source, n_markdown_cells, collapsed=()):
+    """What is wrong with the rendered Markdown of a page whose MyST ``source`` is given.
+
+    ``collapsed``: the indices of the Markdown cells that must show collapsed.
+    """
     problems = []
+    shown_collapsed = sorted(index for index, cell in cells.items() if cell[3])
+    if shown_collapsed != sorted(collapsed):
+        problems.append(f"cells {shown_collapsed} showed collapsed, not {sorted(collapsed)}")
     if len(cells) != n_markdown_cells:
         problems.append(f"{len(cells)} of {n_markdown_cells} Markdown cells were rendered")
-    for index, (text, _, unresolved) in sorted(cells.items()):
+    for index, (text, _, unresolved, _) in sorted(cells.items()):
         if unresolved:
             problems.append(f"cell {index} shows {unresolved} unresolved reference(s)")
         for match in RAW_MYST.finditer(text):
             start = max(match.start() - 40, 0)
             problems.append(f"cell {index} shows raw source {match.group(0)!r}: "
                             f"...{text[start:match.end() + 40]!r}...")
-    typeset = sum(equations for _, equations, _ in cells.values())
+    typeset = sum(cell[1] for cell in cells.values())
     expected = len(re.findall(r"^```\{math\}", source, flags=re.MULTILINE))
     if typeset != expected:
         problems.append(f"{typeset} typeset display equations, {expected} {{math}} blocks")
@@ -174,3 +192,54 @@ def caption_mismatches(notebook):
             name = cell.metadata["mystnb"]["figure"].get("name")
             problems.append(f"cell {index} ({name}): caption not repeated below it for JupyterLab")
     return problems
+
+
+def solution_cells_not_collapsed(notebook):
+    """Cells of a multi-cell solution (between solution-start and solution-end) that
+    JupyterLab would show expanded: every such cell must hide its source, and a code
+    cell its outputs too, so that the solution stays collapsed until clicked."""
+    problems, inside = [], False
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown" and "```{solution-start}" in cell.source:
+            inside = not cell.source.rstrip().endswith("```{solution-end}\n```")
+            continue
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("```{solution-end}"):
+            inside = False
+            continue
+        hidden = cell.metadata.get("jupyter", {})
+        needed = ["source_hidden"] + (["outputs_hidden"] if cell.cell_type == "code" else [])
+        if inside and not all(hidden.get(key) for key in needed):
+            problems.append(f"cell {index} of a solution is not collapsed: {cell.source[:60]!r}")
+    return problems
+
+
+def run_all_cells(page, base, timeout=300):
+    """*Run ▸ Run All Cells*, then wait until the kernel has stayed idle for 3 s.
+
+    The kernel reports idle between two queued cells only for an instant.
+    """
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.locator("li[data-command='runmenu:run-all']").click()
+    deadline, idle_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        states = {kernel["execution_state"] for kernel in get_json(f"{base}/api/kernels?token={TOKEN}")}
+        if states == {"idle"}:
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= 3:
+                return
+        else:
+            idle_since = None
+        time.sleep(0.25)
+    raise TimeoutError(f"the kernel was still busy after {timeout} s")
+
+
+def image_bytes(page, selector):
+    """The bytes of the image an ``<img>`` shows, whatever its URL (blob or data)."""
+    encoded = page.evaluate(
+        """async selector => {
+             const image = document.querySelector(selector);
+             const bytes = new Uint8Array(await (await fetch(image.src)).arrayBuffer());
+             let text = '';
+             bytes.forEach(byte => { text += String.fromCharCode(byte); });
+             return btoa(text); }""", selector)
+    return base64.b64decode(encoded)

@@ -13,8 +13,9 @@ import jupytext
 
 import pytest
 from lab_support import (ALL_PAGES, REPO, SECTION_PAGES, TOKEN, caption_mismatches, get_json,
-                         markdown_cells, open_notebook, rendered_markdown, rendering_problems,
-                         running_lab, save_as_lab_does)
+                         image_bytes, markdown_cells, open_notebook, rendered_markdown,
+                         rendering_problems, run_all_cells, running_lab, save_as_lab_does,
+                         solution_cells_not_collapsed)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,8 @@ def test_every_page_renders_its_myst_in_lab(lab, chromium, name):
     cells = rendered_markdown(page, indices)
     context.close()
     source = (REPO / "book" / name).read_text()
-    assert rendering_problems(cells, source, len(indices)) == []
+    collapsed = markdown_cells(base, name, collapsed=True)
+    assert rendering_problems(cells, source, len(indices), collapsed) == []
 
 
 def test_without_jupyterlab_myst_the_rendering_check_fails(tmp_path, chromium):
@@ -143,3 +145,52 @@ def test_a_caption_that_drifted_is_reported():
     edited.cells[repeats[0]].source += " And more."
     del edited.cells[repeats[1]]
     assert len(caption_mismatches(edited)) == 2
+
+
+@pytest.mark.parametrize("name", SECTION_PAGES)
+def test_every_multi_cell_solution_is_collapsed_in_lab(name):
+    # The rendering test above checks that JupyterLab shows these cells collapsed.
+    assert solution_cells_not_collapsed(jupytext.read(REPO / "book" / name)) == []
+
+
+def test_a_solution_cell_left_expanded_is_reported():
+    # Negative control: drop the hiding from one cell of a solution.
+    notebook = jupytext.read(REPO / "book" / "01_composition.md")
+    hidden = [cell for cell in notebook.cells if cell.metadata.get("jupyter")]
+    assert hidden
+    del hidden[0].metadata["jupyter"]
+    assert len(solution_cells_not_collapsed(notebook)) == 1
+
+
+def test_the_live_explorer_retrains_when_a_slider_moves(lab, chromium):
+    # Run section 2 as a student would, move the learning-rate slider one step
+    # with the keyboard, and compare with a fresh render of the new setting.
+    from mlp_core.widgets import render_xor
+
+    base, _, _ = lab
+    name = "02_forward_pass.md"
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    open_notebook(page, base, name)
+    page.wait_for_timeout(2000)  # the kernel starts
+    run_all_cells(page, base)
+    explorer = page.locator(".mlp-explorer.mlp-live").first
+    explorer.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')")
+    default_line = explorer.locator(".mlp-code").inner_text()
+    before = image_bytes(page, ".mlp-live img")
+    slider = explorer.locator(".widget-slider",
+                              has=page.locator(".widget-label", has_text="learning rate"))
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("""() => document.querySelector('.mlp-live .mlp-code').innerText
+                                    .includes('lr=1.0')""", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')")
+    moved_line = explorer.locator(".mlp-code").inner_text()
+    after = image_bytes(page, ".mlp-live img")
+    context.close()
+    assert default_line == "run = train_xor(hidden=4, lr=0.5, seed=0)"
+    fresh = render_xor({"hidden": 4, "lr": 1.0, "seed": 0})
+    assert moved_line == fresh[-1] == "run = train_xor(hidden=4, lr=1.0, seed=0)"
+    assert after != before
+    assert after == fresh[0]
