@@ -41,6 +41,11 @@ def test_lab_opens_myst_pages_as_notebooks_without_touching_home(lab):
     viewers = settings["schema"]["properties"]["defaultViewers"]["default"]
     assert viewers["markdown"] == "Jupytext Notebook", viewers
     assert viewers["myst"] == "Jupytext Notebook", viewers
+    # JupyterLab would otherwise ask to fetch news from the internet, and check for updates.
+    notification = get_json(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+                            f"?token={TOKEN}")["schema"]["properties"]
+    assert notification["fetchNews"]["default"] == "false"
+    assert notification["checkForUpdates"]["default"] is False
     page = get_json(f"{base}/api/contents/02_forward_pass.md?type=notebook&token={TOKEN}")
     assert page["type"] == "notebook"
     code_cells = [c for c in page["content"]["cells"] if c["cell_type"] == "code"]
