@@ -11,9 +11,6 @@ BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
 # The static book embeds precomputed explorers; see mlp_core/widgets.py.
 export MLP_CORE_WIDGETS := precomputed
 export PYTHONHASHSEED := 0
-# OpenBLAS picks its kernels by CPU, and a chaotic run (ReLU at lr 1 in section 3) ends
-# differently with the AVX-512 kernels than with the AVX2 ones the pages' numbers come from.
-export OPENBLAS_CORETYPE := Haswell
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test lab bench browser-deps clean
