@@ -6,6 +6,8 @@
   controls are moved to (mouse and keyboard), shows exactly the stored run of that
   combination: the ``mlp-run--...`` class, the image bytes embedded in the page's widget
   state, its alt text and the reproducing code line.
+- Equations, figures and exercises carry the number of their section: (2.1), Fig. 2.1,
+  Exercise 2.1, in the page and in every reference to them.
 - Negative control: with the ``jslink``s removed from the widget state, that check fails.
 """
 
@@ -26,6 +28,7 @@ from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combin
 
 PAGES = ["intro", "01_composition", "02_forward_pass", "03_backpropagation", "04_what_next",
          "references"]
+SECTIONS = {"01_composition": 1, "02_forward_pass": 2, "03_backpropagation": 3, "04_what_next": 4}
 
 
 @dataclass(frozen=True)
@@ -367,3 +370,69 @@ def test_negative_control_without_links_fails(chromium, html_dir, tmp_path):
             opened.page.context.close()
     assert n_links > 0
 
+
+# -- numbering per section ---------------------------------------------------------------------
+
+NUMBERS_JS = """() => {
+    const text = e => e.textContent.replace(/#$/, '').trim();
+    const article = document.querySelector('article') || document.body;
+    const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+    const all = s => [...article.querySelectorAll(s)];
+    return {
+        equations: all('div.math span.eqno').map(e => [text(e.firstChild || e), shown(e)]),
+        figures: all('figure figcaption .caption-number').map(e => [text(e), shown(e)]),
+        exercises: all('.exercise .admonition-title .caption-number, .exercise p.admonition-title')
+            .map(e => [text(e), shown(e)]),
+        references: all('a.reference.internal').map(e => text(e))
+            .filter(t => /^(\\(\\d|Fig\\.|Exercise|Equation)/.test(t)),
+    };
+}"""
+NUMBER_FORMS = {"equations": r"\({n}\.\d+\)", "figures": r"Fig\. {n}\.\d+",
+                "exercises": r"Exercise {n}\.\d+\b.*"}
+# A solution's title links to its exercise with the exercise's title in brackets.
+REFERENCE_FORM = re.compile(r"\(\d+\.\d+\)|Fig\. \d+\.\d+|Exercise \d+\.\d+( \(.+\))?")
+
+
+def check_numbering(page, section, media):
+    numbers = page.evaluate(NUMBERS_JS)
+    for kind, form in NUMBER_FORMS.items():
+        found = numbers[kind]
+        assert found, f"section {section} ({media}): no numbered {kind}"
+        pattern = re.compile(form.format(n=section))
+        wrong = [text for text, _ in found if not pattern.fullmatch(text)]
+        assert not wrong, f"section {section} ({media}): {kind} not numbered {form}: {wrong[:5]}"
+        hidden = [text for text, shown in found if not shown]
+        assert not hidden, f"section {section} ({media}): {kind} numbers not shown: {hidden[:5]}"
+    wrong = [text for text in numbers["references"] if not REFERENCE_FORM.fullmatch(text)]
+    assert numbers["references"] and not wrong, (
+        f"section {section} ({media}): references not in the form (2.1), Fig. 2.1, "
+        f"Exercise 2.1: {wrong[:5]}")
+    return numbers
+
+
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_numbers_carry_the_section_number_on_screen_and_in_print(chromium, book_url,
+                                                                  screenshot_dir, name):
+    opened = open_page(chromium, book_url, page_path(name))
+    page = opened.page
+    try:
+        wait_for_math(page)
+        screen = check_numbering(page, SECTIONS[name], "screen")
+        page.emulate_media(media="print")
+        printed = check_numbering(page, SECTIONS[name], "print")
+        assert printed == screen
+        if name == "02_forward_pass":
+            page.pdf(path=screenshot_dir / f"{name}.pdf")
+    finally:
+        page.context.close()
+
+
+def test_numbering_check_can_fail(chromium, book_url):
+    """Negative control: page 2 checked as if it were section 3."""
+    opened = open_page(chromium, book_url, page_path("02_forward_pass"))
+    try:
+        wait_for_math(opened.page)
+        with pytest.raises(AssertionError, match=r"not numbered"):
+            check_numbering(opened.page, 3, "screen")
+    finally:
+        opened.page.context.close()
