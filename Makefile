@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROWSER_DIR := tests/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+# The scripts, fonts and stylesheets the built book serves itself (site/mlp_site.py).
+SITE_DIR := site
+SITE_STAMP := $(SITE_DIR)/node_modules/.installed
 # The static book embeds precomputed explorers; see mlp_core/widgets.py.
 export MLP_CORE_WIDGETS := precomputed
 export PYTHONHASHSEED := 0
@@ -30,12 +33,17 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Sphinx re-executes only pages whose source changed, so an edit in mlp_core
 # alone would leave stale outputs: any change below rebuilds every page.
-BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py)
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py) \
+  $(wildcard site/*.py site/templates/* site/static/*)
 BOOK_STAMP := _build/html/.built
 
 book: $(BOOK_STAMP)
 
-$(BOOK_STAMP): $(STAMP) $(BOOK_SOURCES)
+$(SITE_STAMP): $(SITE_DIR)/package.json $(SITE_DIR)/package-lock.json
+	cd $(SITE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BOOK_STAMP): $(STAMP) $(SITE_STAMP) $(BOOK_SOURCES)
 	$(REPRODUCIBLE_KERNELS) $(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
 	touch $@
 

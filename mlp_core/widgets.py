@@ -20,6 +20,7 @@ This module wires training (:mod:`mlp_core.experiments`) to figures
 (:mod:`mlp_core.plotting`); it holds no math of its own.
 """
 
+import base64
 import html
 import os
 import time
@@ -166,6 +167,40 @@ class Settings(Constraint):
         return bad + [({**valid, key: 10**8}, ValueError) for key in self.widths]
 
 
+class PngBytes(Constraint):
+    """The bytes of a PNG image, as :func:`mlp_core.plotting.figure_to_png` returns them."""
+
+    rule = "the bytes of a PNG image"
+    signature = b"\x89PNG\r\n\x1a\n"
+
+    def convert(self, name, value, validated=None):
+        if not isinstance(value, bytes):
+            self.refuse(TypeError, name, value)
+        if not value.startswith(self.signature):
+            self.refuse(ValueError, name, value)
+        return value
+
+    def invalid_examples(self, valid):
+        return [(None, TypeError), ("image.png", TypeError), (b"GIF89a", ValueError)]
+
+
+class AltText(Constraint):
+    """What a figure shows, in words, for a reader who cannot see it."""
+
+    rule = "a non-empty string describing the figure"
+
+    def convert(self, name, value, validated=None):
+        if not isinstance(value, str):
+            self.refuse(TypeError, name, value)
+        if not value.strip():
+            self.refuse(ValueError, name, value)
+        return value
+
+    def invalid_examples(self, valid):
+        return [(None, TypeError), (b"loss falls", TypeError), ("", ValueError),
+                ("  ", ValueError)]
+
+
 class PrecomputedExplorer(Constraint):
     """An explorer that :func:`build_precomputed` made."""
 
@@ -207,6 +242,8 @@ WIDGET_CONSTRAINTS = {
     # At least one epoch: the figures plot curves over the epochs.
     "n_epochs": Integer(1),
     "activation": Options(sorted(ACTIVATIONS)),
+    "png": PngBytes(),
+    "alt": AltText(),
 }
 
 
@@ -261,6 +298,17 @@ def call_line(function, settings):
     return f"run = {function}({arguments})"
 
 
+def figure_html(png, alt):
+    """An ``<img>`` of the PNG bytes ``png`` with the alt text ``alt``, for an HTML widget.
+
+    ipywidgets' ``Image`` has no alt text, so the explorers show their figures this way.
+    """
+    png, alt = validate(WIDGET_CONSTRAINTS, png=png, alt=alt)
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img class='mlp-figure' alt='{html.escape(alt, quote=True)}' "
+            f"src='data:image/png;base64,{data}'>")
+
+
 def _panel_html(summary, code):
     return (f"<div class='mlp-summary'>{summary}</div>"
             f"<div>Reproduce with <code>mlp_core.experiments</code>: "
@@ -285,7 +333,7 @@ def _frame(mode, title, note, controls, control_widgets, body):
 def build_precomputed(title, controls, render):
     """An explorer whose every combination is rendered now and switched in the browser.
 
-    ``render(settings)`` returns ``(png_bytes, summary_html, code_line)``;
+    ``render(settings)`` returns ``(png_bytes, alt_text, summary_html, code_line)``;
     ``controls`` come outermost first, and the product of their options is the grid.
     """
     title, controls, render = validate(WIDGET_CONSTRAINTS, title=title, controls=controls,
@@ -294,10 +342,9 @@ def build_precomputed(title, controls, render):
 
     def stack(level, settings):
         if level == len(controls):
-            png, summary, code = render(settings)
-            image = widgets.Image(value=png, format="png")
-            image.add_class("mlp-figure")
-            leaf = widgets.VBox([image, widgets.HTML(_panel_html(summary, code))])
+            png, alt, summary, code = render(settings)
+            leaf = widgets.VBox([widgets.HTML(figure_html(png, alt)),
+                                 widgets.HTML(_panel_html(summary, code))])
             leaf.add_class("mlp-run")
             leaf.add_class(combination_class(settings))
             return leaf
@@ -318,8 +365,8 @@ def build_precomputed(title, controls, render):
 def build_live(title, controls, render, default_epochs=200):
     """An explorer that retrains in the kernel whenever a control is released.
 
-    ``render(settings, on_epoch_end)`` returns ``(png_bytes, summary_html,
-    code_line)``; an error it raises shows as a one-line status message.
+    ``render(settings, on_epoch_end)`` returns ``(png_bytes, alt_text,
+    summary_html, code_line)``; an error it raises shows as a one-line status message.
     """
     title, controls, render, default_epochs = validate(
         WIDGET_CONSTRAINTS, title=title, controls=controls, render=render,
@@ -328,7 +375,7 @@ def build_live(title, controls, render, default_epochs=200):
     progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                    layout={"width": "50%"})
     status = widgets.HTML()
-    image = widgets.Image(format="png")
+    image = widgets.HTML()  # figure_html: an <img> with alt text
     panel = widgets.HTML()
 
     def on_epoch_end(epoch, loss):
@@ -342,11 +389,12 @@ def build_live(title, controls, render, default_epochs=200):
         try:
             # Inside the try: a custom control's n_epochs need not be a number.
             progress.max = max(int(settings.get("n_epochs", default_epochs)), 1)
-            png, summary, code = render(settings, on_epoch_end)
+            png, alt, summary, code = render(settings, on_epoch_end)
+            figure = figure_html(png, alt)
         except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
             status.value = f"<b>Could not train with these settings:</b> {html.escape(str(error))}"
             return
-        image.value = png
+        image.value = figure
         panel.value = _panel_html(summary, code)
         progress.value = progress.max  # also for a stored run or one that stopped early
         status.value = f"done in {time.perf_counter() - start:.2f} s"
@@ -371,15 +419,15 @@ def _build(mode, title, controls_by_mode, render, default_epochs=200):
 
 
 def precomputed_grid(explorer):
-    """``{combination_class: (png_bytes, panel_html)}`` of a precomputed explorer."""
+    """``{combination_class: (figure_html, panel_html)}`` of a precomputed explorer."""
     (explorer,) = validate(WIDGET_CONSTRAINTS, explorer=explorer)
     grid, pending = {}, [explorer]
     while pending:
         widget = pending.pop()
         if "mlp-run" in widget._dom_classes:
             (key,) = (name for name in widget._dom_classes if name.startswith("mlp-run--"))
-            image, panel = widget.children
-            grid[key] = (image.value, panel.value)
+            figure, panel = widget.children
+            grid[key] = (figure.value, panel.value)
         pending.extend(getattr(widget, "children", ()))
     return grid
 
@@ -406,6 +454,24 @@ def _diverged_text(run):
         return ""
     error = run.diverged
     return f"<b>Diverged</b> in epoch {error.epoch}: {error.cause}. {html.escape(error.advice)} "
+
+
+def _run_words(run):
+    """What a run's loss curve shows, for alt text.
+
+    E.g. "training loss falls from 0.69 to 0.0014 over 200 epochs".
+    """
+    losses = run.losses
+    if run.diverged is not None:
+        return (f"training diverged in epoch {run.diverged.epoch}"
+                + (f" after a loss of {losses[-1]:.2g}" if losses else ", so no loss curve is drawn"))
+    if not losses:
+        return "no epoch was trained"
+    first, last = losses[0], losses[-1]
+    if len(losses) == 1:
+        return f"training loss is {first:.2g} after 1 epoch"
+    trend = "falls" if last < first else "rises" if last > first else "stays"
+    return f"training loss {trend} from {first:.2g} to {last:.2g} over {_epochs(len(losses))}"
 
 
 def _diverged_axes(ax, run):
@@ -435,7 +501,7 @@ XOR_RENDER_CONSTRAINTS = {
 
 
 def render_xor(settings, on_epoch_end=None):
-    """Figure, summary and ``train_xor`` code line of one XOR run.
+    """Figure, alt text, summary and ``train_xor`` code line of one XOR run.
 
     ``settings`` holds ``train_xor``'s ``hidden`` and ``lr``, optionally ``seed``.
     """
@@ -452,11 +518,15 @@ def render_xor(settings, on_epoch_end=None):
     plotting.plot_decision_boundary(run.network, X, y, ax=boundary_ax, resolution=80,
                                     title="decision boundary")
     correct = int((run.network.predict(X) == y).sum())
+    sides = ("all four points" if correct == len(y) else
+             "no point" if correct == 0 else f"{correct} of the 4 points")
+    alt = f"{_run_words(run)}; the decision boundary puts {sides} on the correct side"
+    alt = alt[0].upper() + alt[1:]
     summary = _diverged_text(run) + (
         f"{correct}/4 points correct ({'solved' if correct == len(y) else 'not solved'}); "
         f"final loss {run.losses[-1]:.3g}"
         if run.losses else "")
-    return plotting.figure_to_png(fig), summary, call_line("train_xor", settings)
+    return plotting.figure_to_png(fig), alt, summary, call_line("train_xor", settings)
 
 
 def explore_xor(mode="auto"):
@@ -492,7 +562,7 @@ DIGITS_RENDER_CONSTRAINTS = {
 
 
 def render_digits(settings, on_epoch_end=None):
-    """Figure, summary and ``train_digits`` code line of one digits run.
+    """Figure, alt text, summary and ``train_digits`` code line of one digits run.
 
     ``settings`` holds ``activation``, ``hidden_1``, ``hidden_2``, ``lr``, optionally ``n_epochs``.
     """
@@ -511,11 +581,18 @@ def render_digits(settings, on_epoch_end=None):
         _mark_single_points(loss_ax, accuracy_ax, norms_ax)
         summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, validation "
                    f"{run.history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
+        norms = np.asarray(run.history["grad_norms"])
+        alt = (f"Three panels. In the first, {_run_words(run)}; train accuracy ends at "
+               f"{run.history['train_accuracy'][-1]:.3f} and validation accuracy at "
+               f"{run.history['val_accuracy'][-1]:.3f}; the gradient norms of the "
+               f"{norms.shape[-1]} weight matrices end between {norms[-1].min():.2g} and "
+               f"{norms[-1].max():.2g}")
     else:
         for ax in (loss_ax, accuracy_ax, norms_ax):
             _diverged_axes(ax, run)
         summary = ""
-    return (plotting.figure_to_png(fig), _diverged_text(run) + summary,
+        alt = f"Three empty panels: {_run_words(run)}, and no accuracy or gradient norms either"
+    return (plotting.figure_to_png(fig), alt, _diverged_text(run) + summary,
             call_line("train_digits", arguments))
 
 
@@ -574,6 +651,9 @@ class LearningRateSweep:
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean cross-entropy")
         ax.set_title(f"lr = {lr:g} (grey: the other learning rates)")
+        others = sum(1 for other_lr, other in self.runs.items() if other_lr != lr and other.losses)
+        behind = (f", drawn over the grey curves of {others} other learning "
+                  f"rate{'s' if others != 1 else ''}" if others else "")
         if selected.diverged is not None:
             _diverged_axes(ax, selected)
             summary = _diverged_text(selected)
@@ -581,8 +661,9 @@ class LearningRateSweep:
             summary = (f"final loss {selected.losses[-1]:.3g}, validation accuracy "
                        f"{selected.history['val_accuracy'][-1]:.3f} "
                        f"after {_epochs(self.n_epochs)}")
+        alt = f"At learning rate {lr:g}, {_run_words(selected)}{behind}"
         code = call_line("train_digits", {"lr": lr, "n_epochs": self.n_epochs})
-        return plotting.figure_to_png(fig), summary, code
+        return plotting.figure_to_png(fig), alt, summary, code
 
 
 def explore_learning_rate(mode="auto"):
@@ -595,4 +676,4 @@ def explore_learning_rate(mode="auto"):
 
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate", "build_live",
-           "build_precomputed", "Control", "precomputed_grid"]
+           "build_precomputed", "Control", "precomputed_grid", "figure_html"]

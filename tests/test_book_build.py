@@ -106,6 +106,7 @@ DEFECTS = {
 
 def build_tiny_book(tmp_path, body):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "site").symlink_to(ROOT / "site")  # the config's local extension
     (tmp_path / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"

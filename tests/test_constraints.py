@@ -75,6 +75,7 @@ from mlp_core.widgets import (  # noqa: E402
     explore_digits,
     explore_learning_rate,
     explore_xor,
+    figure_html,
     precomputed_grid,
     render_digits,
     render_xor,
@@ -214,7 +215,7 @@ def lr_control():
 
 
 def render_stub(settings, on_epoch_end=None):
-    return PNG_SIGNATURE, "summary", "run = f()"
+    return PNG_SIGNATURE, "alt text", "summary", "run = f()"
 
 
 def sweep_call(method):
@@ -241,6 +242,7 @@ ENTRY_POINTS.update({
         lambda: dict(explorer=build_precomputed("t", [lr_control()], render_stub)),
         lambda: WIDGET_CONSTRAINTS),
     "resolve_mode": widget_entry(resolve_mode, mode="auto"),
+    "figure_html": widget_entry(figure_html, png=PNG_SIGNATURE, alt="a loss curve"),
     # Live: a valid call then trains one run, not the whole precomputed grid.
     "explore_xor": widget_entry(explore_xor, mode="live"),
     "explore_digits": widget_entry(explore_digits, mode="live"),

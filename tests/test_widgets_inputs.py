@@ -51,19 +51,25 @@ def test_parameter_cap_names_the_settings_keys(render, settings, pattern):
 def test_one_epoch_renders_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        png, summary, code = widgets.render_digits({**DIGITS_SETTINGS, "n_epochs": 1})
+        png, alt, summary, code = widgets.render_digits({**DIGITS_SETTINGS, "n_epochs": 1})
         assert png.startswith(PNG_SIGNATURE)
         assert "after 1 epoch" in summary and "n_epochs=1" in code
+        assert "training loss is" in alt and "after 1 epoch" in alt
         sweep = widgets.LearningRateSweep(n_epochs=1)
         sweep.run(0.1)
-        png, summary, code = sweep.render({"lr": np.float64(0.01)})
+        png, alt, summary, code = sweep.render({"lr": np.float64(0.01)})
         assert png.startswith(PNG_SIGNATURE)
         assert "after 1 epoch" in summary
+        assert alt.startswith("At learning rate 0.01, training loss is ")
+        assert alt.endswith("drawn over the grey curves of 1 other learning rate")
         assert code == "run = train_digits(lr=0.01, n_epochs=1)"
 
 
 def test_render_xor_accepts_the_live_settings():
-    png, summary, code = widgets.render_xor({"hidden": 4, "lr": 0.5, "seed": np.int64(3)})
+    png, alt, summary, code = widgets.render_xor({"hidden": 4, "lr": 0.5, "seed": np.int64(3)})
+    assert re.fullmatch(r"Training loss falls from \S+ to \S+ over 200 epochs; the decision "
+                        r"boundary puts (all four points|\d of the 4 points|no point) on the "
+                        r"correct side", alt), alt
     assert png.startswith(PNG_SIGNATURE) and "points correct" in summary
     # A plain int in the code line, which reproduces the run when pasted.
     assert code == "run = train_xor(hidden=4, lr=0.5, seed=3)"
@@ -111,13 +117,15 @@ def test_options_with_equal_labels_are_refused_with_the_options():
 
 def test_valid_custom_explorer_builds_in_both_modes():
     def render(settings, on_epoch_end=None):
-        return PNG_SIGNATURE, f"lr {settings['lr']}", widgets.call_line("f", settings)
+        return (PNG_SIGNATURE, f"a picture of lr {settings['lr']}", f"lr {settings['lr']}",
+                widgets.call_line("f", settings))
 
     grid = widgets.precomputed_grid(widgets.build_precomputed("t", (LR_CONTROL,), render))
     assert sorted(grid) == ["mlp-run--lr-0.5", "mlp-run--lr-1"]
     explorer = widgets.build_live("t", [LR_CONTROL], render, default_epochs=np.int64(5))
     assert explorer.status.value.startswith("done in")
     assert "run = f(lr=0.5)" in explorer.panel.value
+    assert "alt='a picture of lr 0.5'" in explorer.image.value
 
 
 def test_a_live_explorer_has_no_precomputed_grid():

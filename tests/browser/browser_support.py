@@ -2,17 +2,14 @@
 
 The built HTML (``BOOK_HTML_DIR``, default ``_build/html`` of this repository, made by
 ``make book``) is served by ``python -m http.server`` on 127.0.0.1 and opened in the
-Debian Chromium (``/usr/bin/chromium``) through Playwright. The pages load require.js,
-the ipywidgets HTML manager and MathJax from jsDelivr; every such request is answered
-from the npm copies in ``tests/browser/node_modules`` (``make browser-deps``). Any other
-off-host request is aborted and recorded, and the tests fail on it.
+Debian Chromium (``/usr/bin/chromium``) through Playwright. The book serves every
+script, font and stylesheet itself (site/mlp_site.py), so every request that leaves
+the page's origin is aborted and recorded, and the tests fail on it.
+``tests/browser/node_modules`` (``make browser-deps``) holds only the test tools (axe-core).
 """
 
 import contextlib
-import json
-import mimetypes
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -29,12 +26,6 @@ HTML_DIR = Path(os.environ.get("BOOK_HTML_DIR", REPO / "_build" / "html")).resol
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-JSDELIVR_NPM = "https://cdn.jsdelivr.net/npm/"
-CONTENT_TYPES = {".js": "application/javascript", ".mjs": "application/javascript",
-                 ".css": "text/css", ".json": "application/json", ".map": "application/json",
-                 ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf",
-                 ".otf": "font/otf", ".eot": "application/vnd.ms-fontobject",
-                 ".svg": "image/svg+xml"}
 
 
 # -- serving the built book ------------------------------------------------------------------
@@ -74,74 +65,28 @@ def serve(directory):
             process.wait()
 
 
-# -- answering CDN requests from node_modules -------------------------------------------------
-
-
-def installed_version(package):
-    return json.loads((NODE_MODULES / package / "package.json").read_text())["version"]
-
-
-def npm_file(url):
-    """The local file answering a jsDelivr npm URL, or ``(None, reason)``.
-
-    ``https://cdn.jsdelivr.net/npm/<pkg>@<version>/<path>``: the installed ``<pkg>``
-    must have that version (or, for a bare major such as ``mathjax@3``, one in that
-    series, which is what jsDelivr resolves it to).
-    """
-    rest = url[len(JSDELIVR_NPM):].split("?", 1)[0].split("#", 1)[0]
-    parts = rest.split("/")
-    n = 2 if parts[0].startswith("@") else 1
-    name_version, path = "/".join(parts[:n]), "/".join(parts[n:])
-    if "@" not in name_version.lstrip("@"):
-        return None, "no version in the URL"
-    package, requested = name_version.rsplit("@", 1)
-    if not (NODE_MODULES / package / "package.json").is_file():
-        return None, f"{package} is not in tests/browser/node_modules"
-    version = installed_version(package)
-    if not (requested == version or version.startswith(requested + ".")):
-        return None, f"{package}@{version} is installed, the page asks for {requested}"
-    target = (NODE_MODULES / package / path).resolve()
-    if not target.is_file() or NODE_MODULES not in target.parents:
-        return None, f"no file {path!r} in {package}@{version}"
-    return target, None
+# -- no request leaves the site -------------------------------------------------------------
 
 
 @dataclass
 class OfflineRouter:
-    """Serves CDN requests from node_modules; aborts and records every other off-host one."""
+    """Lets requests to the served book through; aborts and records every other one."""
 
     base: str
-    served: list = field(default_factory=list)
-    blocked: list = field(default_factory=list)  # (url, reason)
+    blocked: list = field(default_factory=list)  # off-origin URLs the page asked for
 
     def __call__(self, route):
         url = route.request.url
-        if url.startswith(self.base + "/"):
+        if url.startswith(self.base + "/") or url.startswith("data:"):
             return route.continue_()
-        if url.startswith(JSDELIVR_NPM):
-            target, reason = npm_file(url)
-            if target is not None:
-                self.served.append(url)
-                content_type = (CONTENT_TYPES.get(target.suffix)
-                                or mimetypes.guess_type(target.name)[0]
-                                or "application/octet-stream")
-                # The widget scripts are loaded with crossorigin="anonymous".
-                return route.fulfill(status=200, body=target.read_bytes(), headers={
-                    "Content-Type": content_type, "Access-Control-Allow-Origin": "*"})
-        else:
-            reason = "off-host URL that is not on jsDelivr"
-        self.blocked.append((url, reason))
+        self.blocked.append(url)
         return route.abort()
 
     def blocked_message(self):
-        return "\n".join(f"  {url}  ({reason})" for url, reason in self.blocked)
+        return "\n".join(f"  {url}" for url in self.blocked)
 
 
 # -- errors a page reports ---------------------------------------------------------------------
-
-HTML_MANAGER_ASSET = re.compile(
-    r"^http://127\.0\.0\.1:\d+/(?:.*/)?@jupyter-widgets/html-manager/dist/([0-9a-f]{20}\.(?:woff2?|ttf|eot|svg))$")
-
 
 def third_party_noise(kind, text, location="", stack=""):
     """Whether an error provably comes from third-party code and not from our pages.
@@ -151,7 +96,7 @@ def third_party_noise(kind, text, location="", stack=""):
     # html-manager 1.0.6 typesets widget labels with the MathJax 2 API
     # (``MathJax.Hub.Queue``); MathJax 3 has no ``Hub``, so it throws from its own bundle.
     if (kind == "pageerror" and "reading 'Queue'" in text
-            and "/@jupyter-widgets/html-manager@1.0.6/dist/embed-amd.js" in stack):
+            and "/_static/vendor/html-manager/embed-amd.js" in stack):
         return True
     # sphinx-thebe's inline ``const THEBE_JS_URL = ...`` script is added twice to every
     # page by the theme stack (sphinx-book-theme + sphinx-thebe both register it); the
@@ -162,13 +107,6 @@ def third_party_noise(kind, text, location="", stack=""):
     # in a fresh profile both are empty, so it logs this and falls back to "auto".
     if (kind == "console" and text == "Got invalid theme mode: . Resetting to auto."
             and "/_static/scripts/pydata-sphinx-theme.js" in location):
-        return True
-    # html-manager's bundled CSS (Font Awesome) points at its font files relative to the
-    # page instead of the CDN, so they 404 on any host; only files that really are
-    # html-manager's own hashed assets are excused.
-    match = HTML_MANAGER_ASSET.match(location)
-    if (kind == "console" and text.startswith("Failed to load resource") and match
-            and (NODE_MODULES / "@jupyter-widgets/html-manager/dist" / match.group(1)).is_file()):
         return True
     return False
 
@@ -182,16 +120,17 @@ class OpenedPage:
 
     def assert_offline_ok(self):
         assert not self.router.blocked, (
-            "the page needed off-host URLs that could not be served offline:\n"
+            "the page asked for URLs outside the site (all aborted):\n"
             + self.router.blocked_message())
 
     def assert_no_errors(self):
         assert not self.real_errors, "errors in the page:\n" + "\n".join(self.real_errors)
 
 
-def open_page(browser, base, path, viewport=None):
+def open_page(browser, base, path, viewport=None, color_scheme="light"):
     """A new browser context and page on ``base/path``, offline, errors recorded."""
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                  color_scheme=color_scheme)
     router = OfflineRouter(base)
     context.route("**/*", router)
     page = context.new_page()

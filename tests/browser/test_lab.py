@@ -193,9 +193,11 @@ def test_the_live_explorer_retrains_when_a_slider_moves(lab, chromium):
     page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')")
     moved_line = explorer.locator(".mlp-code").inner_text()
     after = image_bytes(page, ".mlp-live img")
+    alt = explorer.locator("img").get_attribute("alt")
     context.close()
     assert default_line == "run = train_xor(hidden=4, lr=0.5, seed=0)"
     fresh = render_xor({"hidden": 4, "lr": 1.0, "seed": 0})
     assert moved_line == fresh[-1] == "run = train_xor(hidden=4, lr=1.0, seed=0)"
     assert after != before
     assert after == fresh[0]
+    assert alt == fresh[1]  # the alt text describes this run

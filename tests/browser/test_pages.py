@@ -1,16 +1,19 @@
 """The built book in a real (headless, offline) Chromium.
 
-- Every page loads without errors from its own code, needs no off-host URL that
-  tests/browser/node_modules cannot serve, and has its math typeset by MathJax 3.
+- Every page loads without errors from its own code, asks for no URL outside the
+  site (every such request is aborted), and has its math typeset by MathJax 3.
 - Every precomputed explorer (sections 2-4) renders and, whatever position its
   controls are moved to (mouse and keyboard), shows exactly the stored run of that
   combination: the ``mlp-run--...`` class, the image bytes embedded in the page's widget
-  state and the reproducing code line.
+  state, its alt text and the reproducing code line.
+- Equations, figures and exercises carry the number of their section: (2.1), Fig. 2.1,
+  Exercise 2.1, in the page and in every reference to them.
 - Negative control: with the ``jslink``s removed from the widget state, that check fails.
 """
 
 import base64
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -23,7 +26,9 @@ from browser_support import open_page, serve
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
                               format_value)
 
-PAGES = ["intro", "01_composition", "02_forward_pass", "03_backpropagation", "04_what_next"]
+PAGES = ["intro", "01_composition", "02_forward_pass", "03_backpropagation", "04_what_next",
+         "references"]
+SECTIONS = {"01_composition": 1, "02_forward_pass": 2, "03_backpropagation": 3, "04_what_next": 4}
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def wait_for_explorers(page, timeout=30_000):
             """() => {
                 const explorers = document.querySelectorAll('.mlp-explorer');
                 return explorers.length > 0 && [...explorers].every(
-                    e => e.querySelector('.mlp-run img.mlp-figure, .mlp-run img'));
+                    e => e.querySelector('.mlp-run img.mlp-figure'));
             }""", timeout=timeout)
     return page.locator(".mlp-explorer")
 
@@ -88,11 +93,15 @@ def wait_for_explorers(page, timeout=30_000):
 # -- the explorer check ------------------------------------------------------------------------
 
 
+FIGURE_HTML = re.compile(r"<img class='mlp-figure' alt='([^']+)' src='data:image/png;base64,([^']+)'>")
+
+
 def stored_images(page):
-    """``{combination_class: sha256 hex}`` of every run in the page's embedded widget state.
+    """``{combination_class: (sha256 hex, alt text)}`` of every run in the page's widget state.
 
     The state holds every model; a run is a VBox with ``mlp-run`` and its combination
-    class in ``_dom_classes``, whose Image child keeps the PNG as a base64 buffer.
+    class in ``_dom_classes``, whose first child, an HTML widget, holds the figure as an
+    ``<img>`` with alt text and the PNG as a data URL.
     """
     scripts = page.locator(WIDGET_STATE)
     assert scripts.count() == 1, f"expected one widget state script, found {scripts.count()}"
@@ -103,11 +112,16 @@ def stored_images(page):
         if model["model_name"] != "VBoxModel" or "mlp-run" not in classes:
             continue
         [combination] = [c for c in classes if c.startswith("mlp-run--")]
-        image = models[model["state"]["children"][0].removeprefix("IPY_MODEL_")]
-        assert image["model_name"] == "ImageModel", combination
-        [buffer] = [b for b in image["buffers"] if b["path"] == ["value"]]
-        assert buffer["encoding"] == "base64"
-        stored[combination] = hashlib.sha256(base64.b64decode(buffer["data"])).hexdigest()
+        figure = models[model["state"]["children"][0].removeprefix("IPY_MODEL_")]
+        assert figure["model_name"] == "HTMLModel", combination
+        match = FIGURE_HTML.fullmatch(figure["state"]["value"])
+        assert match, f"{combination}: not an <img> with alt text: {figure['state']['value'][:120]}"
+        stored[combination] = (hashlib.sha256(base64.b64decode(match.group(2))).hexdigest(),
+                               html.unescape(match.group(1)))
+    alts = {alt for _, alt in stored.values()}
+    # Made from each run's data: runs with the same outcome (two that diverge in their
+    # first epoch) may share one, but the texts differ across the grid.
+    assert len(alts) > len(stored) // 2, f"{len(alts)} alt texts for {len(stored)} runs"
     return stored
 
 
@@ -119,6 +133,7 @@ DISPLAYED_RUN_JS = """async explorer => {
     const img = runs[0].querySelector('img');
     const code = runs[0].querySelector('.mlp-code');
     result.code = code ? code.textContent : null;
+    result.alt = img ? img.getAttribute('alt') : null;
     result.visible_img = !!img && img.offsetWidth > 0 && img.offsetHeight > 0 && img.complete
         && img.naturalWidth > 0;
     if (img && img.src) {
@@ -181,7 +196,7 @@ class ExplorerCheck:
             expected = combination_class(settings)
             shown = self.explorer.evaluate(DISPLAYED_RUN_JS)
             ok = (shown["classes"] == [["mlp-run", expected]] and shown.get("visible_img")
-                  and shown.get("sha256") == self.stored.get(expected))
+                  and (shown.get("sha256"), shown.get("alt")) == self.stored.get(expected))
             if ok or time.monotonic() > deadline:
                 break
             self.page.wait_for_timeout(50)
@@ -192,8 +207,10 @@ class ExplorerCheck:
         assert shown["classes"] == [["mlp-run", expected]], (
             f"{where}: explorer shows {' '.join(shown['classes'][0])} but the controls say {expected}")
         assert shown["visible_img"], f"{where}: the image of {expected} is not displayed"
-        assert shown["sha256"] == self.stored[expected], (
+        assert shown["sha256"] == self.stored[expected][0], (
             f"{where}: displayed image differs from the stored image of {expected}")
+        assert shown["alt"] == self.stored[expected][1], (
+            f"{where}: alt text {shown['alt']!r} is not the one stored for {expected}")
         for fragment in self.spec.code_fragments(settings):
             assert fragment in (shown["code"] or ""), (
                 f"{where}: code line {shown['code']!r} lacks {fragment!r}")
@@ -352,3 +369,70 @@ def test_negative_control_without_links_fails(chromium, html_dir, tmp_path):
         finally:
             opened.page.context.close()
     assert n_links > 0
+
+
+# -- numbering per section ---------------------------------------------------------------------
+
+NUMBERS_JS = """() => {
+    const text = e => e.textContent.replace(/#$/, '').trim();
+    const article = document.querySelector('article') || document.body;
+    const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+    const all = s => [...article.querySelectorAll(s)];
+    return {
+        equations: all('div.math span.eqno').map(e => [text(e.firstChild || e), shown(e)]),
+        figures: all('figure figcaption .caption-number').map(e => [text(e), shown(e)]),
+        exercises: all('.exercise .admonition-title .caption-number, .exercise p.admonition-title')
+            .map(e => [text(e), shown(e)]),
+        references: all('a.reference.internal').map(e => text(e))
+            .filter(t => /^(\\(\\d|Fig\\.|Exercise|Equation)/.test(t)),
+    };
+}"""
+NUMBER_FORMS = {"equations": r"\({n}\.\d+\)", "figures": r"Fig\. {n}\.\d+",
+                "exercises": r"Exercise {n}\.\d+\b.*"}
+# A solution's title links to its exercise with the exercise's title in brackets.
+REFERENCE_FORM = re.compile(r"\(\d+\.\d+\)|Fig\. \d+\.\d+|Exercise \d+\.\d+( \(.+\))?")
+
+
+def check_numbering(page, section, media):
+    numbers = page.evaluate(NUMBERS_JS)
+    for kind, form in NUMBER_FORMS.items():
+        found = numbers[kind]
+        assert found, f"section {section} ({media}): no numbered {kind}"
+        pattern = re.compile(form.format(n=section))
+        wrong = [text for text, _ in found if not pattern.fullmatch(text)]
+        assert not wrong, f"section {section} ({media}): {kind} not numbered {form}: {wrong[:5]}"
+        hidden = [text for text, shown in found if not shown]
+        assert not hidden, f"section {section} ({media}): {kind} numbers not shown: {hidden[:5]}"
+    wrong = [text for text in numbers["references"] if not REFERENCE_FORM.fullmatch(text)]
+    assert numbers["references"] and not wrong, (
+        f"section {section} ({media}): references not in the form (2.1), Fig. 2.1, "
+        f"Exercise 2.1: {wrong[:5]}")
+    return numbers
+
+
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_numbers_carry_the_section_number_on_screen_and_in_print(chromium, book_url,
+                                                                  screenshot_dir, name):
+    opened = open_page(chromium, book_url, page_path(name))
+    page = opened.page
+    try:
+        wait_for_math(page)
+        screen = check_numbering(page, SECTIONS[name], "screen")
+        page.emulate_media(media="print")
+        printed = check_numbering(page, SECTIONS[name], "print")
+        assert printed == screen
+        if name == "02_forward_pass":
+            page.pdf(path=screenshot_dir / f"{name}.pdf")
+    finally:
+        page.context.close()
+
+
+def test_numbering_check_can_fail(chromium, book_url):
+    """Negative control: page 2 checked as if it were section 3."""
+    opened = open_page(chromium, book_url, page_path("02_forward_pass"))
+    try:
+        wait_for_math(opened.page)
+        with pytest.raises(AssertionError, match=r"not numbered"):
+            check_numbering(opened.page, 3, "screen")
+    finally:
+        opened.page.context.close()
