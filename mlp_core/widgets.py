@@ -358,7 +358,7 @@ def build_precomputed(title, controls, render):
     n_runs = int(np.prod([len(control.options) for control in controls]))
     note = (f"Precomputed: these {n_runs} runs were trained with mlp_core when this page was "
             "built, so the controls work without a kernel. Open the notebook in JupyterLab "
-            "to retrain live with more settings.")
+            "to retrain them live.")
     return _frame("precomputed", title, note, controls, control_widgets, [stack(0, {})])
 
 
@@ -490,7 +490,7 @@ XOR_CONTROLS = {
     "live": [
         Control("hidden", "hidden width", (2, 3, 4, 6, 8, 16, 32, 64), 4),
         Control("lr", "learning rate",
-                (0.003, 0.01, 0.03, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0), 0.5),
+                (0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0), 0.5),
         Control("seed", "seed", tuple(range(10)), 0),
     ],
 }
