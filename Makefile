@@ -40,6 +40,9 @@ book: $(BOOK_STAMP)
 
 $(BOOK_STAMP): $(STAMP) $(BOOK_SOURCES)
 	$(REPRODUCIBLE_KERNELS) $(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
+	# The mlp_core wheel the take-home notebooks install from the site (_ext/take_home.py).
+	rm -f _build/html/mlp_core-*.whl
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir _build/html .
 	touch $@
 
 browser-deps: $(BROWSER_STAMP)

@@ -37,7 +37,7 @@ EDITS = [
      "\nfrom mlp_core import NeuralNetworkFromScratch, xor_data\n",
      "\nfrom mlp_core import NeuralNetworkFromScratch, xor_data  # benchmark\n"),
     ("change in mlp_core", "mlp_core/network.py",
-     '"""', '"""\n# A comment added by the rebuild benchmark.\n"""'),
+     "\nclass TrainingDiverged(", "\n# A comment added by the rebuild benchmark.\nclass TrainingDiverged("),
 ]
 
 
