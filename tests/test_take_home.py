@@ -111,7 +111,8 @@ def test_a_fresh_environment_runs_the_downloaded_notebook(site, tmp_path_factory
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("MLP_CORE_WIDGETS", "PYTHONPATH", "VIRTUAL_ENV",
                                   "JUPYTER_PATH", "JUPYTER_CONFIG_DIR")}
-    environment.update(HOME=str(home), JUPYTER_DATA_DIR=str(home / "jupyter"),
+    # PIP_NO_COMPILE: pip writes no .pyc files for what it installs (less CPU).
+    environment.update(HOME=str(home), JUPYTER_DATA_DIR=str(home / "jupyter"), PIP_NO_COMPILE="1",
                        PATH=f"{home / 'venv' / 'bin'}:{os.environ['PATH']}")
     subprocess.run([python, "-m", "pip", "install", "--quiet", *KERNEL], env=environment,
                    check=True, capture_output=True, timeout=900)
