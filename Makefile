@@ -38,12 +38,20 @@ BOOK_STAMP := _build/html/.built
 
 book: $(BOOK_STAMP)
 
-$(BOOK_STAMP): $(STAMP) $(BOOK_SOURCES)
+WHEEL_DIR := _build/wheel
+WHEEL := $(WHEEL_DIR)/mlp_core-$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-py3-none-any.whl
+
+$(BOOK_STAMP): $(STAMP) $(BOOK_SOURCES) $(WHEEL)
 	$(REPRODUCIBLE_KERNELS) $(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
-	# The mlp_core wheel the take-home notebooks install from the site (_ext/take_home.py).
 	rm -f _build/html/mlp_core-*.whl
-	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir _build/html .
+	cp $(WHEEL) _build/html/
 	touch $@
+
+# The mlp_core wheel the take-home notebooks install from the site's root
+# (_ext/take_home.py); built again only when the package or its metadata change.
+$(WHEEL): $(STAMP) pyproject.toml $(wildcard mlp_core/*.py)
+	rm -rf $(WHEEL_DIR)
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir $(WHEEL_DIR) .
 
 browser-deps: $(BROWSER_STAMP)
 
