@@ -1,6 +1,7 @@
 # Two commands set up and check everything on a fresh Debian machine:
 #   make book   - create .venv from requirements.txt (first use) and build the HTML book
 #   make test   - everything in `make book`, then every test, browser tests included
+# For authors: make preview - a local preview that rebuilds and reloads on every save
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +23,7 @@ export PYTHONHASHSEED := 0
 REPRODUCIBLE_KERNELS := OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab bench browser-deps clean
+.PHONY: book test lab bench bench-rebuild preview browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +32,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-# Sphinx re-executes only pages whose source changed, so an edit in mlp_core
-# alone would leave stale outputs: any change below rebuilds every page.
-BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py) \
+# Any change below rebuilds the book. Pages are executed through Jupyter Book's
+# execution cache (jupyter-cache): a page runs again when its code cells change,
+# and every page runs again when mlp_core, pyproject.toml, requirements.txt or
+# _config.yml change (_ext/execution_key.py names the cache after their hash).
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py _ext/*.py) \
   $(wildcard site/*.py site/templates/* site/static/*)
 BOOK_STAMP := _build/html/.built
 
@@ -43,9 +46,20 @@ $(SITE_STAMP): $(SITE_DIR)/package.json $(SITE_DIR)/package-lock.json
 	cd $(SITE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(BOOK_STAMP): $(STAMP) $(SITE_STAMP) $(BOOK_SOURCES)
+WHEEL_DIR := _build/wheel
+WHEEL := $(WHEEL_DIR)/mlp_core-$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-py3-none-any.whl
+
+$(BOOK_STAMP): $(STAMP) $(SITE_STAMP) $(BOOK_SOURCES) $(WHEEL)
 	$(REPRODUCIBLE_KERNELS) $(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
+	rm -f _build/html/mlp_core-*.whl
+	cp $(WHEEL) _build/html/
 	touch $@
+
+# The mlp_core wheel the take-home notebooks install from the site's root
+# (_ext/take_home.py); built again only when the package or its metadata change.
+$(WHEEL): $(STAMP) pyproject.toml $(wildcard mlp_core/*.py)
+	rm -rf $(WHEEL_DIR)
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir $(WHEEL_DIR) .
 
 browser-deps: $(BROWSER_STAMP)
 
@@ -56,8 +70,12 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Tests run in parallel (pytest-xdist); the browser tests and the JupyterLab tests
+# each stay in one worker (xdist_group), as each group shares one browser or server.
+PYTEST_WORKERS ?= 3
+
 test: book browser-deps
-	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest
+	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Everything JupyterLab reads or writes stays in .jupyter/ of this repository;
 # .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext).
@@ -76,6 +94,28 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+
+# The three rebuild times of `make book` (prose edit, code edit, mlp_core change),
+# measured on a temporary copy of the repository.
+bench-rebuild: book
+	$(BIN)/python benchmarks/bench_rebuild.py
+
+# A live preview for authors: sphinx-autobuild serves the book on 127.0.0.1 and
+# rebuilds and reloads the page after every save in book/, mlp_core/ or the config.
+# It reads the Sphinx configuration that Jupyter Book derives from _config.yml and
+# shares the execution cache of `make book`, so unchanged pages are not executed.
+PREVIEW_PORT ?= 8000
+PREVIEW_DIR := _build/preview
+
+preview: $(STAMP)
+	mkdir -p $(PREVIEW_DIR)/conf
+	$(BIN)/jupyter-book config sphinx . >/dev/null && mv conf.py $(PREVIEW_DIR)/conf/conf.py
+	ln -sfn $(CURDIR)/book $(PREVIEW_DIR)/conf/book  # sphinxcontrib-bibtex reads book/references.bib there
+	$(REPRODUCIBLE_KERNELS) PYTHONPATH=$(CURDIR)/_ext $(BIN)/sphinx-autobuild . $(PREVIEW_DIR)/html \
+	  -c $(PREVIEW_DIR)/conf --host 127.0.0.1 --port $(PREVIEW_PORT) \
+	  --watch mlp_core --watch _config.yml --watch _toc.yml \
+	  --re-ignore '(^|/)(\.venv|\.git|_build|tests|benchmarks|\.jupyter|__pycache__|\.ipynb_checkpoints)(/|$$)' \
+	  -D nb_execution_cache_path=$(CURDIR)/_build/.jupyter_cache $(PREVIEW_ARGS)
 
 clean:
 	rm -rf _build

@@ -123,7 +123,7 @@ def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
     n_epochs : int, default 200
         Epochs, ``>= 0``; 0 returns the untrained network.
     on_epoch_end : callable or None, optional
-        Passed to :meth:`NeuralNetworkFromScratch.fit`.
+        Passed to :meth:`~mlp_core.network.NeuralNetworkFromScratch.fit`.
 
     Returns
     -------
@@ -181,11 +181,11 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
         Seed ``>= 0`` of the generator for weights and shuffles. ``None``
         means seed 0, so every call is reproducible; a Generator is used as
         it is (and advanced). The data are the fixed stratified split of
-        :func:`load_digits_split`: 1077 training and 360 validation images.
+        :func:`~mlp_core.data.load_digits_split`: 1077 training and 360 validation images.
     batch_size : int, default 64
         Samples per SGD step, ``>= 1``.
     on_epoch_end : callable or None, optional
-        Passed to :meth:`NeuralNetworkFromScratch.fit`.
+        Passed to :meth:`~mlp_core.network.NeuralNetworkFromScratch.fit`.
 
     Returns
     -------

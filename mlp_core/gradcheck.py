@@ -47,7 +47,10 @@ GRADCHECK_CONSTRAINTS = {
 
 
 def gradient_check(network, X, y, eps=1e-5):
-    """Compare :meth:`backward` with central differences on every parameter.
+    """Compare ``backward`` with central differences on every parameter.
+
+    ``network.backward`` is
+    :meth:`~mlp_core.network.NeuralNetworkFromScratch.backward`.
 
     Parameters
     ----------

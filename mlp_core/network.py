@@ -222,7 +222,7 @@ class NeuralNetworkFromScratch:
         self._update(grads)
 
     def loss(self, y_pred, y_true_onehot):
-        """Mean cross-entropy of probabilities; see :func:`mlp_core.cross_entropy`."""
+        """Mean cross-entropy of probabilities; see :func:`~mlp_core.losses.cross_entropy`."""
         return cross_entropy(y_pred, y_true_onehot)
 
     def _constraints(self):

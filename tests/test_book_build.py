@@ -57,11 +57,13 @@ def test_section_has_figures_math_and_exercises(built_html, page):
     assert soup.select(".solution"), f"{page} has no solution"
 
 
-def test_config_always_reexecutes_and_fails_on_errors():
+def test_config_keys_the_execution_cache_and_fails_on_errors():
     """Stale outputs and swallowed errors are prevented by the configuration."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    # The cache cannot see edits in mlp_core, so only `force` keeps outputs fresh.
-    assert config["execute"]["execute_notebooks"] == "force"
+    # jupyter-cache alone matches pages on their code cells; the extension keys the
+    # cache on mlp_core and the config too (tests/test_execution_cache.py).
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["sphinx"]["local_extensions"]["execution_key"] == "_ext"
     assert config["execute"]["stderr_output"] == "error"
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
 
@@ -107,6 +109,7 @@ DEFECTS = {
 def build_tiny_book(tmp_path, body):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "site").symlink_to(ROOT / "site")  # the config's local extension
+    shutil.copytree(ROOT / "_ext", tmp_path / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
@@ -124,3 +127,12 @@ def test_build_command_fails_on_each_defect(tmp_path, defect):
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     else:
         assert result.returncode != 0, f"the build ignored a {defect}"
+
+
+def test_preview_serves_on_loopback_and_shares_the_execution_cache():
+    """`make preview` (sphinx-autobuild) listens on 127.0.0.1 only and reuses `make book`'s cache."""
+    dry_run = subprocess.run(["make", "-n", "preview"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert "sphinx-autobuild" in dry_run
+    assert "--host 127.0.0.1" in dry_run
+    assert f"nb_execution_cache_path={ROOT}/_build/.jupyter_cache" in dry_run

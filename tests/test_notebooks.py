@@ -1,41 +1,35 @@
-"""nbval over the section notebooks, and proof that it can fail.
+"""The section notebooks run top to bottom, result checks included, and those checks can fail.
 
-The sections are MyST Markdown notebooks. Converted to .ipynb they carry no
-outputs, so strict nbval would compare nothing; instead each key result is
-asserted in a cell tagged `remove-cell` (hidden in the HTML, executed here
-and in the build), and nbval runs in lax mode, which executes every cell
-and fails on any exception.
+`make book` executes every section notebook and fails on any error in a cell
+(`nb_execution_raise_on_error`); each key result is asserted in a cell tagged
+`remove-cell` (hidden in the HTML, executed in the build). Executing the
+notebooks a second time under nbval would repeat that work, so these tests
+read the build's execution cache instead (jupyter-cache, in the folder
+`_ext/execution_key.py` keys on mlp_core, the requirements and the config):
+it must hold a successful run of each section exactly as the page reads now,
+every code cell executed and none with an error. The negative controls: a
+section whose learning rate was changed has no such run, and executed under
+nbval its checks fail.
 """
 
 import os
 import re
 import subprocess
+import sys
 
 import jupytext
+import nbformat
 import pytest
+from jupyter_cache import get_cache
+from myst_nb.core.read import read_myst_markdown_notebook
 
-from book_paths import PYTHON, SECTIONS
+from book_paths import PYTHON, ROOT, SECTIONS
+
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from execution_key import execution_key  # noqa: E402
 
 FRONT_MATTER_KEYS = ("jupytext", "kernelspec")
-
-
-def convert(markdown_path, out_dir, edit=None):
-    """Write ``markdown_path`` as an .ipynb into ``out_dir``; ``edit`` rewrites its text first."""
-    text = markdown_path.read_text()
-    if edit is not None:
-        text = edit(text)
-    notebook = jupytext.reads(text, fmt="md:myst")
-    target = out_dir / (markdown_path.stem + ".ipynb")
-    jupytext.write(notebook, target, fmt="ipynb")
-    return target, notebook
-
-
-def run_nbval(paths, cwd):
-    environment = dict(os.environ, MLP_CORE_WIDGETS="precomputed")
-    return subprocess.run(
-        [PYTHON, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-         "--nbval-cell-timeout=600", *map(str, paths)],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=1200)
 
 
 def test_every_section_is_an_executable_notebook():
@@ -56,20 +50,35 @@ def test_sections_carry_result_checks():
         assert checks, f"{path.name} has no assert cell tagged remove-cell"
 
 
-def test_nbval_passes_on_every_section(tmp_path):
-    paths = []
-    n_code_cells = 0
-    for section in SECTIONS:
-        path, notebook = convert(section, tmp_path)
-        paths.append(path)
-        n_code_cells += sum(cell.cell_type == "code" for cell in notebook.cells)
-    result = run_nbval(paths, tmp_path)
-    report = result.stdout[-3000:] + result.stderr[-2000:]
-    assert result.returncode == 0, report
-    # Every code cell ran as a test item: nothing skipped to get a green run.
-    passed = int(re.search(r"(\d+) passed", result.stdout).group(1))
-    assert passed == n_code_cells, report
-    assert "skipped" not in result.stdout.splitlines()[-1], report
+@pytest.fixture(scope="module")
+def execution_cache(built_html):
+    folder = built_html.parent / ".jupyter_cache" / execution_key(ROOT)
+    if not folder.is_dir():
+        pytest.fail(f"no execution cache {folder} for the current mlp_core, requirements, config "
+                    "and MLP_CORE_WIDGETS: run `make book` (make test does) first")
+    return get_cache(str(folder))
+
+
+def as_the_build_reads(text):
+    """The notebook MyST-NB makes of a page's text, which jupyter-cache matches on."""
+    return read_myst_markdown_notebook(text)
+
+
+def executed_run(cache, text):
+    """The cached, executed notebook of a page's text; KeyError when the build has none."""
+    record = cache.match_cache_notebook(as_the_build_reads(text))
+    return cache.get_cache_bundle(record.pk).nb
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda path: path.stem)
+def test_the_build_ran_every_cell_of_the_section_as_it_is_now(execution_cache, section):
+    notebook = executed_run(execution_cache, section.read_text())
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code_cells
+    for cell in code_cells:
+        assert cell.execution_count, f"a cell did not run:\n{cell.source[:200]}"
+        errors = [output for output in cell.outputs if output.output_type == "error"]
+        assert not errors, errors
 
 
 def _slow_xor_learning_rate(text):
@@ -79,10 +88,25 @@ def _slow_xor_learning_rate(text):
     return changed
 
 
-def test_nbval_fails_when_a_result_changes(tmp_path):
-    """Negative control: a learning rate 500x too small must fail the XOR checks."""
-    section = next(p for p in SECTIONS if p.name.startswith("02_"))
-    path, _ = convert(section, tmp_path, edit=_slow_xor_learning_rate)
-    result = run_nbval([path], tmp_path)
+SECTION_2 = next(p for p in SECTIONS if p.name.startswith("02_"))
+
+
+def test_a_changed_section_has_no_run_in_the_cache(execution_cache):
+    """Negative control: the cache matches a section's code exactly."""
+    with pytest.raises(KeyError):
+        executed_run(execution_cache, _slow_xor_learning_rate(SECTION_2.read_text()))
+
+
+def test_result_checks_fail_when_a_result_changes(tmp_path):
+    """Negative control: a learning rate 500x too small must fail section 2's checks
+    (nbval stops at the first failing cell, -x)."""
+    notebook = jupytext.reads(_slow_xor_learning_rate(SECTION_2.read_text()), fmt="md:myst")
+    path = tmp_path / "02_slow.ipynb"
+    nbformat.write(notebook, path)
+    result = subprocess.run(
+        [PYTHON, "-m", "pytest", "--nbval-lax", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "--nbval-cell-timeout=600", str(path)],
+        cwd=tmp_path, env=dict(os.environ, MLP_CORE_WIDGETS="precomputed"),
+        capture_output=True, text=True, timeout=1200)
     assert result.returncode != 0, result.stdout[-3000:]
     assert "AssertionError" in result.stdout, result.stdout[-3000:]

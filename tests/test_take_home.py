@@ -1,0 +1,136 @@
+"""A page taken home: from the served site alone, run a section's notebook elsewhere.
+
+The built site (`_build/html`) is served on 127.0.0.1. As a reader would, the
+test downloads a section page, follows its download menu to the executed
+notebook (`.ipynb`), and reads the notebook's first code cell: one
+`%pip install` line with the site's URL (``html.baseurl`` of _config.yml)
+and the mlp_core wheel. The same path on the served site must serve the
+wheel. In a fresh virtual environment outside the repository, with only a
+kernel installed (ipykernel, nbclient), nbclient executes the notebook: its
+first cell installs the wheel from the served URL, with the dependencies the
+wheel declares coming from pip's configured index (on this machine a local
+one: no network). Every cell runs without an error, so the page's result
+checks (assert cells) hold.
+"""
+
+import base64
+import io
+import os
+import re
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+import zipfile
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from book_paths import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from browser_support import serve  # noqa: E402
+
+SECTION = "book/01_composition.html"
+KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
+INSTALL = re.compile(r"%pip install (\S+)")
+
+RUN = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+
+notebook = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(notebook, timeout=900, kernel_name="python3").execute()
+nbformat.write(notebook, sys.argv[2])
+"""
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def downloaded_notebook(base, section=SECTION):
+    """The notebook the section page's download menu offers, as a reader gets it."""
+    page_url = f"{base}/{section}"
+    soup = BeautifulSoup(fetch(page_url), "html.parser")
+    links = [a["href"] for a in soup.select(".dropdown-download-buttons a[href]")
+             if a["href"].endswith(".ipynb")]
+    assert len(links) == 1, soup.select(".dropdown-download-buttons")
+    return nbformat.reads(fetch(urllib.parse.urljoin(page_url, links[0])).decode(), as_version=4)
+
+
+@pytest.fixture(scope="module")
+def site(built_html):
+    with serve(built_html) as base:
+        yield base
+
+
+def test_the_downloaded_notebook_has_outputs_and_installs_the_wheel_first(site):
+    notebook = downloaded_notebook(site)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert INSTALL.fullmatch(code[0].source), code[0].source
+    base_url = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    assert code[0].source.startswith(f"%pip install {base_url}")
+    # Executed: the page's outputs come with it.
+    assert sum(bool(cell.outputs) for cell in code) >= 3
+
+
+def test_an_explorer_comes_with_the_picture_it_shows(site, built_html):
+    """A precomputed explorer's output carries its first run's picture as image/png."""
+    from test_widgets import built_grid
+
+    notebook = downloaded_notebook(site, "book/02_forward_pass.html")
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.outputs
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert len(outputs) == 1
+    picture = base64.b64decode(outputs[0]["data"]["image/png"])
+    assert picture.startswith(b"\x89PNG")
+    figures = [figure for figure, _ in built_grid(built_html / "book/02_forward_pass.html").values()]
+    assert any(f"base64,{outputs[0]['data']['image/png']}'" in figure for figure in figures)
+
+
+def test_a_fresh_environment_runs_the_downloaded_notebook(site, tmp_path_factory):
+    notebook = downloaded_notebook(site)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    configured_url = INSTALL.fullmatch(first.source).group(1)
+    base_url = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    served_url = f"{site}/{configured_url.removeprefix(base_url)}"
+    with zipfile.ZipFile(io.BytesIO(fetch(served_url))) as wheel:
+        assert "mlp_core/network.py" in wheel.namelist()
+    first.source = f"%pip install {served_url}"
+
+    home = tmp_path_factory.mktemp("reader")
+    assert ROOT not in home.parents
+    subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], check=True)
+    python = str(home / "venv" / "bin" / "python")
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("MLP_CORE_WIDGETS", "PYTHONPATH", "VIRTUAL_ENV",
+                                  "JUPYTER_PATH", "JUPYTER_CONFIG_DIR")}
+    # PIP_NO_COMPILE: pip writes no .pyc files for what it installs (less CPU).
+    environment.update(HOME=str(home), JUPYTER_DATA_DIR=str(home / "jupyter"), PIP_NO_COMPILE="1",
+                       PATH=f"{home / 'venv' / 'bin'}:{os.environ['PATH']}")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", *KERNEL], env=environment,
+                   check=True, capture_output=True, timeout=900)
+    subprocess.run([python, "-m", "ipykernel", "install", "--sys-prefix"], env=environment,
+                   check=True, capture_output=True)
+    source, executed = home / "page.ipynb", home / "executed.ipynb"
+    nbformat.write(notebook, source)
+    result = subprocess.run([python, "-c", RUN, str(source), str(executed)], cwd=home,
+                            env=environment, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ran = nbformat.read(executed, as_version=4)
+    code = [cell for cell in ran.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code)
+    errors = [output for cell in code for output in cell.outputs if output.output_type == "error"]
+    assert not errors, errors
+    # The first cell installed the wheel from the served site.
+    installed = "".join(output.get("text", "") for output in code[0].outputs)
+    assert re.search(r"Successfully installed .*mlp[-_]core-1\.0\.0", installed), installed
+    print(f"take-home run: {len(code)} code cells of {SECTION} ran in a fresh environment; "
+          f"first cell: {first.source}\n{installed[-600:]}")
