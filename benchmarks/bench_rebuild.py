@@ -50,6 +50,7 @@ def copy_project(target):
         else:
             shutil.copy2(source, target / name)
     (target / ".venv").symlink_to(ROOT / ".venv")
+    (target / "site").symlink_to(ROOT / "site")  # with its npm packages, already installed
 
 
 def make_book(folder):

@@ -68,6 +68,7 @@ def make_small_book(root, keyed=True):
         config = yaml.safe_dump(settings)
     (root / "_config.yml").write_text(config)
     shutil.copytree(ROOT / "_ext", root / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "site").symlink_to(ROOT / "site")  # the config's local extension mlp_site
     for name in ("pyproject.toml", "requirements.txt"):
         shutil.copy(ROOT / name, root / name)
     (root / "mlp_core").mkdir()
