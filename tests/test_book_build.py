@@ -13,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from book_paths import BUILD_FLAGS, ROOT, SECTIONS
+from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT, SECTIONS
 
 PAGE_BUDGET_BYTES = 2_000_000
 PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
@@ -85,18 +85,6 @@ def test_rebuild_check_can_fail():
                              capture_output=True, text=True, check=True).stdout
     assert "jupyter-book build" not in dry_run
 
-
-FRONT_MATTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 DEFECTS = {
     "none": "```{code-cell} ipython3\nprint(1 + 1)\n```\n",

@@ -18,7 +18,7 @@ import sys
 import pytest
 import yaml
 
-from book_paths import BUILD_FLAGS, ROOT
+from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT
 
 sys.path.insert(0, str(ROOT / "_ext"))
 
@@ -26,18 +26,6 @@ from execution_key import KEYED_FILES, execution_key  # noqa: E402
 
 JUPYTER_BOOK = str(ROOT / ".venv" / "bin" / "jupyter-book")
 MAKE_BOOK_FLAGS = ["--all", *BUILD_FLAGS]
-
-FRONT_MATTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 # Each run prints a fresh token: the same token after a rebuild means the
 # output came from the cache, a new one that the page was executed again.
