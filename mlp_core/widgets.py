@@ -637,9 +637,10 @@ class LearningRateSweep:
         selected = self.run(lr, on_epoch_end)
         fig = Figure(figsize=(7, 3.2), layout="constrained")
         ax = fig.subplots()
-        for other_lr, other in sorted(self.runs.items()):
-            if other_lr != lr and other.losses:
-                ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.75", lw=1)
+        others = [other for other_lr, other in sorted(self.runs.items())
+                  if other_lr != lr and other.losses]
+        for other in others:
+            ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.75", lw=1)
         if selected.losses:
             plotting.plot_losses(selected.losses, ax=ax, log_scale=True)
             ax.lines[-1].set_color(plotting.OKABE_ITO["blue"])
@@ -651,9 +652,8 @@ class LearningRateSweep:
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean cross-entropy")
         ax.set_title(f"lr = {lr:g} (grey: the other learning rates)")
-        others = sum(1 for other_lr, other in self.runs.items() if other_lr != lr and other.losses)
-        behind = (f", drawn over the grey curves of {others} other learning "
-                  f"rate{'s' if others != 1 else ''}" if others else "")
+        behind = (f", drawn over the grey curves of {len(others)} other learning "
+                  f"rate{'s' if len(others) != 1 else ''}" if others else "")
         if selected.diverged is not None:
             _diverged_axes(ax, selected)
             summary = _diverged_text(selected)
