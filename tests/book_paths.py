@@ -1,6 +1,7 @@
-"""Paths and page text shared by the tests."""
+"""Paths, page text and readers of built pages shared by the tests."""
 
 import pathlib
+import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -21,3 +22,28 @@ kernelspec:
   name: python3
 ---
 """
+
+
+#: The script of a built page that holds its widgets' state.
+WIDGET_STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
+#: An explorer's figure as mlp_core.widgets.figure_html writes it: alt text, then the PNG.
+FIGURE_HTML = re.compile(r"<img class='mlp-figure' alt='([^']+)' src='data:image/png;base64,([^']+)'>")
+
+
+def stored_runs(models):
+    """``{combination_class: (figure_html, panel_html)}`` of the explorer runs in a page's
+    widget state (its ``state`` mapping of model ids to models).
+
+    A run is a VBox with ``mlp-run`` and its combination class in ``_dom_classes``; its
+    two HTML children hold the figure and the panel.
+    """
+    runs = {}
+    for model in models.values():
+        classes = model["state"].get("_dom_classes", [])
+        if model["model_name"] != "VBoxModel" or "mlp-run" not in classes:
+            continue
+        (combination,) = (c for c in classes if c.startswith("mlp-run--"))
+        figure, panel = (models[child.removeprefix("IPY_MODEL_")]["state"]["value"]
+                         for child in model["state"]["children"])
+        runs[combination] = (figure, panel)
+    return runs

@@ -2,40 +2,24 @@
 
 import html
 import json
-import re
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
+from book_paths import FIGURE_HTML, WIDGET_STATE, stored_runs
 from mlp_core import widgets
 
-ALT = re.compile(r"<img class='mlp-figure' alt='([^']+)'")
 PRECOMPUTED = {"xor": widgets.explore_xor, "learning_rate": widgets.explore_learning_rate}
 # The page whose one explorer each is.
 BUILT_PAGE = {"xor": "book/02_forward_pass.html", "learning_rate": "book/04_what_next.html"}
-WIDGET_STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
 
 
 def built_grid(page_path):
-    """``{combination_class: (figure_html, panel_html)}`` of the explorer stored in a built page.
-
-    A run is a VBox with ``mlp-run`` and its combination class in ``_dom_classes``;
-    its two HTML children hold the figure (an ``<img>`` with alt text) and the panel.
-    """
+    """``{combination_class: (figure_html, panel_html)}`` of the explorer stored in a built page."""
     (script,) = BeautifulSoup(page_path.read_text(), "html.parser").select(WIDGET_STATE)
-    models = json.loads(script.string)["state"]
-    grid = {}
-    for model in models.values():
-        classes = model["state"].get("_dom_classes", [])
-        if model["model_name"] != "VBoxModel" or "mlp-run" not in classes:
-            continue
-        (combination,) = (c for c in classes if c.startswith("mlp-run--"))
-        figure, panel = (models[child.removeprefix("IPY_MODEL_")]["state"]["value"]
-                         for child in model["state"]["children"])
-        grid[combination] = (figure, panel)
-    return grid
+    return stored_runs(json.loads(script.string)["state"])
 
 
 @pytest.mark.parametrize("name", PRECOMPUTED)
@@ -55,7 +39,7 @@ def test_precomputed_grid_is_complete_and_identical_to_the_books(built_html, nam
     # each with its own code line, and alt texts made from each run: runs with the
     # same outcome (two that diverge in their first epoch) may share one.
     assert len({figure for figure, _ in first.values()}) == expected
-    assert len({ALT.search(figure).group(1) for figure, _ in first.values()}) > expected // 2
+    assert len({FIGURE_HTML.fullmatch(figure).group(1) for figure, _ in first.values()}) > expected // 2
     assert len({panel for _, panel in first.values()}) == expected
 
 

@@ -9,7 +9,9 @@ the page's origin is aborted and recorded, and the tests fail on it.
 """
 
 import contextlib
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -147,3 +149,18 @@ def open_page(browser, base, path, viewport=None, color_scheme="light"):
             if message.type == "error" else None)
     page.goto(f"{base}/{path}", wait_until="load")
     return opened
+
+
+WIDGET_STATE_SCRIPT = re.compile(
+    r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)', re.S)
+
+
+def edit_widget_state(html, edit):
+    """``(page, result)``: the page ``html`` after ``edit(models)`` changed the models of
+    its widget state in place, and what ``edit`` returned (for the negative controls)."""
+    match = WIDGET_STATE_SCRIPT.search(html)
+    assert match, "no widget state in the page"
+    state = json.loads(match.group(2))
+    result = edit(state["state"])
+    text = json.dumps(state).replace("</", "<\\/")
+    return html[:match.start(2)] + text + html[match.end(2):], result

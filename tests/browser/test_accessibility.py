@@ -10,12 +10,11 @@
   text fails the axe check; the contrast check flags grey text on a grey panel.
 """
 
-import json
 import re
 import shutil
 
 import pytest
-from browser_support import HTML_DIR, NODE_MODULES, open_page, serve
+from browser_support import HTML_DIR, NODE_MODULES, edit_widget_state, open_page, serve
 from test_pages import page_path, wait_for_explorers, wait_for_math
 
 from mlp_core.widgets import XOR_CONTROLS, combination_class
@@ -166,17 +165,13 @@ def test_explorer_text_was_measured_in_both_modes(chromium, book_url):
 
 def strip_alt_of_shown_run(html, combination):
     """The page with the alt text removed from the figure of one stored run."""
-    pattern = re.compile(r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)',
-                         re.S)
-    match = pattern.search(html)
-    state = json.loads(match.group(2))
-    models = state["state"]
-    [run] = [m for m in models.values() if combination in m["state"].get("_dom_classes", [])]
-    figure = models[run["state"]["children"][0].removeprefix("IPY_MODEL_")]["state"]
-    figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"])
-    assert count == 1
-    text = json.dumps(state).replace("</", "<\\/")
-    return html[:match.start(2)] + text + html[match.end(2):]
+    def strip(models):
+        [run] = [m for m in models.values() if combination in m["state"].get("_dom_classes", [])]
+        figure = models[run["state"]["children"][0].removeprefix("IPY_MODEL_")]["state"]
+        figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"])
+        assert count == 1
+
+    return edit_widget_state(html, strip)[0]
 
 
 def test_negative_control_image_without_alt_fails(chromium, html_dir, tmp_path, axe_source):

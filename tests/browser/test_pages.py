@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from browser_support import open_page, serve
+from book_paths import FIGURE_HTML, WIDGET_STATE, stored_runs
+from browser_support import edit_widget_state, open_page, serve
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
                               format_value)
@@ -56,7 +57,6 @@ EXPLORERS = {
 PAGE_EXPLORERS = {"02_forward_pass": ["XOR explorer"], "03_backpropagation": ["Digits explorer"],
                   "04_what_next": ["Learning-rate explorer"]}
 
-WIDGET_STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
 SETTLE_SECONDS = 5.0
 
 
@@ -93,29 +93,14 @@ def wait_for_explorers(page, timeout=30_000):
 # -- the explorer check ------------------------------------------------------------------------
 
 
-FIGURE_HTML = re.compile(r"<img class='mlp-figure' alt='([^']+)' src='data:image/png;base64,([^']+)'>")
-
-
 def stored_images(page):
-    """``{combination_class: (sha256 hex, alt text)}`` of every run in the page's widget state.
-
-    The state holds every model; a run is a VBox with ``mlp-run`` and its combination
-    class in ``_dom_classes``, whose first child, an HTML widget, holds the figure as an
-    ``<img>`` with alt text and the PNG as a data URL.
-    """
+    """``{combination_class: (sha256 hex, alt text)}`` of every run in the page's widget state."""
     scripts = page.locator(WIDGET_STATE)
     assert scripts.count() == 1, f"expected one widget state script, found {scripts.count()}"
-    models = json.loads(scripts.text_content())["state"]
     stored = {}
-    for model in models.values():
-        classes = model["state"].get("_dom_classes", [])
-        if model["model_name"] != "VBoxModel" or "mlp-run" not in classes:
-            continue
-        [combination] = [c for c in classes if c.startswith("mlp-run--")]
-        figure = models[model["state"]["children"][0].removeprefix("IPY_MODEL_")]
-        assert figure["model_name"] == "HTMLModel", combination
-        match = FIGURE_HTML.fullmatch(figure["state"]["value"])
-        assert match, f"{combination}: not an <img> with alt text: {figure['state']['value'][:120]}"
+    for combination, (figure, _) in stored_runs(json.loads(scripts.text_content())["state"]).items():
+        match = FIGURE_HTML.fullmatch(figure)
+        assert match, f"{combination}: not an <img> with alt text: {figure[:120]}"
         stored[combination] = (hashlib.sha256(base64.b64decode(match.group(2))).hexdigest(),
                                html.unescape(match.group(1)))
     alts = {alt for _, alt in stored.values()}
@@ -335,18 +320,16 @@ def test_explorer_shows_stored_run_of_every_position(chromium, book_url, name):
 
 
 def remove_links(html):
-    """The page with every LinkModel (control <-> Stack jslink) dropped from its widget state."""
-    pattern = re.compile(r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)',
-                         re.S)
-    match = pattern.search(html)
-    assert match, "no widget state in the page"
-    state = json.loads(match.group(2))
-    links = [k for k, m in state["state"].items() if m["model_name"] == "LinkModel"]
-    assert links, "the page has no LinkModel to remove"
-    for key in links:
-        del state["state"][key]
-    text = json.dumps(state).replace("</", "<\\/")
-    return html[:match.start(2)] + text + html[match.end(2):], len(links)
+    """The page with every LinkModel (control <-> Stack jslink) dropped from its widget
+    state, and how many were dropped."""
+    def drop_links(models):
+        links = [k for k, m in models.items() if m["model_name"] == "LinkModel"]
+        assert links, "the page has no LinkModel to remove"
+        for key in links:
+            del models[key]
+        return len(links)
+
+    return edit_widget_state(html, drop_links)
 
 
 def test_negative_control_without_links_fails(chromium, html_dir, tmp_path):
