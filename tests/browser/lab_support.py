@@ -110,41 +110,57 @@ def markdown_cells(base, name, collapsed=False):
             and (not collapsed or cell["metadata"].get("jupyter", {}).get("source_hidden"))]
 
 
+#: A Markdown cell of the open notebook, by its index.
+CELL = '.jp-Notebook .jp-Cell[data-windowed-list-index="{}"]'
+#: JupyterLab skips the layout of cells outside the viewport (``content-visibility:
+#: auto``), and ``innerText`` of such a cell is empty: lay every cell out to read it.
+EVERY_CELL_LAID_OUT = (".jp-content-visibility-mode > .jp-Notebook-cell "
+                       "{ content-visibility: visible !important; }")
+CELL_STATES = """indices => indices.map(index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    if (cell === null) return 'absent';
+    const placeholder = cell.querySelector('.jp-InputPlaceholder');
+    if (placeholder !== null && placeholder.checkVisibility()) return 'collapsed';
+    const out = cell.querySelector('.jp-RenderedMarkdown, .myst');
+    return out !== null && out.textContent.trim() !== '' ? 'rendered' : 'empty'; })"""
+READ_CELLS = """indices => indices.map(index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    return [cell.querySelector('.jp-RenderedMarkdown, .myst').innerText,
+            cell.querySelectorAll('.katex-display').length,
+            cell.querySelectorAll('[title="Cross Reference Not Found"]').length]; })"""
+
+
+def cell_states(page, indices, wanted, timeout):
+    """``{index: state}`` of the cells, once every state is one of ``wanted`` or after
+    ``timeout`` ms: 'absent', 'empty', 'rendered' or 'collapsed' (a hidden source)."""
+    try:
+        page.wait_for_function(f"indices => ({CELL_STATES})(indices).every("
+                               f"state => {list(wanted)!r}.includes(state))",
+                               arg=indices, timeout=timeout)
+    except PlaywrightTimeout:
+        pass
+    return dict(zip(indices, page.evaluate(CELL_STATES, indices)))
+
+
 def rendered_markdown(page, indices):
     """``{cell index: (text, display equations, unresolved references, collapsed)}``.
 
-    JupyterLab renders cells lazily, so each cell of ``indices`` is scrolled into
-    view until its rendered Markdown has text; a cell that never renders is left
-    out. A collapsed cell (a solution's) shows only a placeholder: it is expanded
-    with a click, as a student would, and then read. A reference to a label further
-    down resolves only once that cell has rendered, so the cells are read in a
-    second pass.
+    After a notebook opens, JupyterLab attaches and renders its cells a few at a
+    time; this waits until each cell of ``indices`` shows rendered Markdown or the
+    placeholder of a collapsed cell (a solution's). A collapsed cell is expanded
+    with a click, as a student would. All cells are read at the end, when a
+    reference to a label further down has resolved. A cell that never renders is
+    left out.
     """
-    rendered = []
-    for index in indices:
-        cell = page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index}"]')
-        cell.scroll_into_view_if_needed()
-        placeholder = cell.locator(".jp-InputPlaceholder")
-        collapsed = placeholder.count() > 0 and placeholder.first.is_visible()
-        if collapsed:
-            placeholder.first.click()
-        try:
-            page.wait_for_function(
-                """cell => { const out = cell.querySelector('.jp-RenderedMarkdown, .myst');
-                             return out !== null && out.innerText.trim() !== ''; }""",
-                arg=cell.element_handle(), timeout=15_000)
-        except PlaywrightTimeout:
-            continue
-        rendered.append((index, cell, collapsed))
-    cells = {}
-    for index, cell, collapsed in rendered:
-        cell.scroll_into_view_if_needed()
-        cells[index] = (*cell.evaluate(
-            """cell => [cell.querySelector('.jp-RenderedMarkdown, .myst').innerText,
-                        cell.querySelectorAll('.katex-display').length,
-                        cell.querySelectorAll('[title="Cross Reference Not Found"]').length]"""),
-            collapsed)
-    return cells
+    states = cell_states(page, indices, ("rendered", "collapsed"), 60_000)
+    collapsed = [index for index, state in states.items() if state == "collapsed"]
+    for index in collapsed:
+        page.locator(CELL.format(index)).locator(".jp-InputPlaceholder").first.click()
+    states = cell_states(page, indices, ("rendered",), 15_000)
+    shown = [index for index, state in states.items() if state == "rendered"]
+    page.add_style_tag(content=EVERY_CELL_LAID_OUT)
+    return {index: (*cell, index in collapsed)
+            for index, cell in zip(shown, page.evaluate(READ_CELLS, shown))}
 
 
 def rendering_problems(cells, source, n_markdown_cells, collapsed=()):
