@@ -1,5 +1,6 @@
 # Two commands set up and check everything on a fresh Debian machine:
 #   make book   - create .venv from requirements.txt (first use) and build the HTML book
+#                 (make serve: read it at http://127.0.0.1:8080/)
 #   make test   - everything in `make book`, then every test, browser tests included
 # For authors: make preview - a local preview that rebuilds and reloads on every save
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ export PYTHONHASHSEED := 0
 REPRODUCIBLE_KERNELS := OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab bench bench-rebuild preview browser-deps clean
+.PHONY: book serve test lab bench bench-rebuild preview browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,16 @@ $(BOOK_STAMP): $(STAMP) $(SITE_STAMP) $(BOOK_SOURCES) $(WHEEL)
 $(WHEEL): $(STAMP) pyproject.toml $(wildcard mlp_core/*.py)
 	rm -rf $(WHEEL_DIR)
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir $(WHEEL_DIR) .
+
+# `make serve` serves the built book at html.baseurl of _config.yml, the address its
+# take-home notebooks install the mlp_core wheel from (http://127.0.0.1:8080/ by default).
+SERVE_PORT := $(shell sed -n 's|^ *baseurl: "http://127\.0\.0\.1:\([0-9]*\)/".*|\1|p' _config.yml)
+
+serve: book
+	@test -n "$(SERVE_PORT)" || { echo "html.baseurl in _config.yml is not http://127.0.0.1:<port>/:" \
+	  "the book is published there, not served by make serve" >&2; exit 2; }
+	@echo "Serving the book at http://127.0.0.1:$(SERVE_PORT)/ (Ctrl+C stops)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(SERVE_PORT)
 
 browser-deps: $(BROWSER_STAMP)
 
@@ -104,6 +115,7 @@ bench-rebuild: book
 # rebuilds and reloads the page after every save in book/, mlp_core/ or the config.
 # It reads the Sphinx configuration that Jupyter Book derives from _config.yml and
 # shares the execution cache of `make book`, so unchanged pages are not executed.
+# PYTHONPATH: the folders of the local extensions (sphinx: local_extensions in _config.yml).
 PREVIEW_PORT ?= 8000
 PREVIEW_DIR := _build/preview
 
@@ -111,7 +123,7 @@ preview: $(STAMP)
 	mkdir -p $(PREVIEW_DIR)/conf
 	$(BIN)/jupyter-book config sphinx . >/dev/null && mv conf.py $(PREVIEW_DIR)/conf/conf.py
 	ln -sfn $(CURDIR)/book $(PREVIEW_DIR)/conf/book  # sphinxcontrib-bibtex reads book/references.bib there
-	$(REPRODUCIBLE_KERNELS) PYTHONPATH=$(CURDIR)/_ext $(BIN)/sphinx-autobuild . $(PREVIEW_DIR)/html \
+	$(REPRODUCIBLE_KERNELS) PYTHONPATH=$(CURDIR)/_ext:$(CURDIR)/site $(BIN)/sphinx-autobuild . $(PREVIEW_DIR)/html \
 	  -c $(PREVIEW_DIR)/conf --host 127.0.0.1 --port $(PREVIEW_PORT) \
 	  --watch mlp_core --watch _config.yml --watch _toc.yml \
 	  --re-ignore '(^|/)(\.venv|\.git|_build|tests|benchmarks|\.jupyter|__pycache__|\.ipynb_checkpoints)(/|$$)' \

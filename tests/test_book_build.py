@@ -115,12 +115,3 @@ def test_build_command_fails_on_each_defect(tmp_path, defect):
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     else:
         assert result.returncode != 0, f"the build ignored a {defect}"
-
-
-def test_preview_serves_on_loopback_and_shares_the_execution_cache():
-    """`make preview` (sphinx-autobuild) listens on 127.0.0.1 only and reuses `make book`'s cache."""
-    dry_run = subprocess.run(["make", "-n", "preview"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout
-    assert "sphinx-autobuild" in dry_run
-    assert "--host 127.0.0.1" in dry_run
-    assert f"nb_execution_cache_path={ROOT}/_build/.jupyter_cache" in dry_run

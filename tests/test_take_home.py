@@ -1,24 +1,27 @@
 """A page taken home: from the served site alone, run a section's notebook elsewhere.
 
-The built site (`_build/html`) is served on 127.0.0.1. As a reader would, the
-test downloads a section page, follows its download menu to the executed
-notebook (`.ipynb`), and reads the notebook's first code cell: one
-`%pip install` line with the site's URL (``html.baseurl`` of _config.yml)
-and the mlp_core wheel. The same path on the served site must serve the
-wheel. In a fresh virtual environment outside the repository, with only a
-kernel installed (ipykernel, nbclient), nbclient executes the notebook: its
-first cell installs the wheel from the served URL, with the dependencies the
-wheel declares coming from pip's configured index (on this machine a local
-one: no network). Every cell runs without an error, so the page's result
-checks (assert cells) hold.
+`make serve` serves the built site (`_build/html`) at its address,
+``html.baseurl`` of _config.yml (http://127.0.0.1:8080/ by default). As a
+reader would, the test downloads a section page, follows its download menu to
+the executed notebook (`.ipynb`), and reads the notebook's first code cell:
+one `%pip install` line with the site's address and the mlp_core wheel. In a
+fresh virtual environment outside the repository, with only a kernel
+installed (ipykernel, nbclient), nbclient executes the notebook as
+downloaded: its first cell installs the wheel from the served site, with the
+dependencies the wheel declares coming from pip's configured index (on this
+machine a local one: no network). Every cell runs without an error, so the
+page's result checks (assert cells) hold.
 """
 
 import base64
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -28,11 +31,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from book_paths import ROOT
+from book_paths import ROOT, SECTIONS
 
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-
-from browser_support import serve  # noqa: E402
+#: `make serve` listens on one port, so these tests share one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("take-home")
 
 SECTION = "book/01_composition.html"
 KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
@@ -64,18 +66,41 @@ def downloaded_notebook(base, section=SECTION):
     return nbformat.reads(fetch(urllib.parse.urljoin(page_url, links[0])).decode(), as_version=4)
 
 
+def site_address():
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+
+
 @pytest.fixture(scope="module")
-def site(built_html):
-    with serve(built_html) as base:
+def site(built_html, tmp_path_factory):
+    """The address `make serve` serves the built book at (``-o book``: as built)."""
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(["make", "-s", "-o", "book", "serve"], cwd=ROOT,
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    base = site_address().rstrip("/")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fetch(f"{base}/index.html")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"`make serve` did not serve {base}:\n{log.read_text()}")
+                time.sleep(0.2)
         yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
-def test_the_downloaded_notebook_has_outputs_and_installs_the_wheel_first(site):
-    notebook = downloaded_notebook(site)
+@pytest.mark.parametrize("section", [f"book/{path.stem}.html" for path in SECTIONS])
+def test_the_downloaded_notebook_has_outputs_and_installs_the_wheel_first(site, section):
+    notebook = downloaded_notebook(site, section)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert INSTALL.fullmatch(code[0].source), code[0].source
-    base_url = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
-    assert code[0].source.startswith(f"%pip install {base_url}")
+    assert code[0].source.startswith(f"%pip install {site_address()}mlp_core-")
     # Executed: the page's outputs come with it.
     assert sum(bool(cell.outputs) for cell in code) >= 3
 
@@ -98,12 +123,9 @@ def test_an_explorer_comes_with_the_picture_it_shows(site, built_html):
 def test_a_fresh_environment_runs_the_downloaded_notebook(site, tmp_path_factory):
     notebook = downloaded_notebook(site)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
-    configured_url = INSTALL.fullmatch(first.source).group(1)
-    base_url = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
-    served_url = f"{site}/{configured_url.removeprefix(base_url)}"
-    with zipfile.ZipFile(io.BytesIO(fetch(served_url))) as wheel:
+    wheel_url = INSTALL.fullmatch(first.source).group(1)
+    with zipfile.ZipFile(io.BytesIO(fetch(wheel_url))) as wheel:
         assert "mlp_core/network.py" in wheel.namelist()
-    first.source = f"%pip install {served_url}"
 
     home = tmp_path_factory.mktemp("reader")
     assert ROOT not in home.parents
