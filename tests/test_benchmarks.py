@@ -2,7 +2,8 @@
 
 A ratio is only worth printing if both sides train the same network on the
 same data for the same number of steps. These tests hold the references of
-``benchmarks/bench_training.py`` to that.
+``benchmarks/bench_training.py`` to that, and the edits of ``bench_rebuild.py`` to
+the files they edit.
 """
 
 import sys
@@ -15,6 +16,7 @@ from book_paths import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import bench_rebuild  # noqa: E402
 import bench_training  # noqa: E402
 from fused_ceiling import fused_sgd  # noqa: E402
 
@@ -84,3 +86,10 @@ def test_sklearn_reference_runs_the_same_plain_sgd():
     assert model.t_ == 2 * len(bench_training.X)
     assert [W.shape for W in model.coefs_] == [
         (i, o) for i, o in zip(bench_training.LAYERS[:-1], bench_training.LAYERS[1:])]
+
+
+@pytest.mark.parametrize("edit", bench_rebuild.EDITS, ids=lambda edit: edit[0])
+def test_each_rebuild_edit_still_applies(edit):
+    """bench_rebuild.py edits a text that must still be in the file it edits."""
+    _, path, old, _, _ = edit
+    assert old in (ROOT / path).read_text(), f"{path} no longer contains {old!r}"
