@@ -81,12 +81,14 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Tests run in parallel (pytest-xdist); the browser tests and the JupyterLab tests
-# each stay in one worker (xdist_group), as each group shares one browser or server.
+# Tests run in parallel (pytest-xdist), each file's tests in one worker (loadfile): the
+# tests of a browser file share one Chromium and server, test_lab.py one JupyterLab, and
+# test_take_home.py the one port of `make serve`. (Not loadgroup: with pytest 9.2 it no
+# longer groups, pytest-dev/pytest-xdist#1386.)
 PYTEST_WORKERS ?= 3
 
 test: book browser-deps
-	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Everything JupyterLab reads or writes stays in .jupyter/ of this repository;
 # .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext).

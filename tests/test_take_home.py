@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -32,9 +31,6 @@ import yaml
 from bs4 import BeautifulSoup
 
 from book_paths import ROOT, SECTIONS
-
-#: `make serve` listens on one port, so these tests share one pytest-xdist worker.
-pytestmark = pytest.mark.xdist_group("take-home")
 
 SECTION = "book/01_composition.html"
 KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
@@ -70,25 +66,28 @@ def site_address():
     return yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(built_html, tmp_path_factory):
-    """The address `make serve` serves the built book at (``-o book``: as built)."""
+    """The address `make serve` serves the built book at (``-o book``: as built).
+
+    One server for the session, as its port is fixed (`make test` runs this file's
+    tests in one worker). It is ready once http.server says it listens, so that no
+    other server on the port answers.
+    """
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(["make", "-s", "-o", "book", "serve"], cwd=ROOT,
+                                   env=dict(os.environ, PYTHONUNBUFFERED="1"),
                                    stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     base = site_address().rstrip("/")
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                fetch(f"{base}/index.html")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"`make serve` did not serve {base}:\n{log.read_text()}")
-                time.sleep(0.2)
+        while "Serving HTTP on 127.0.0.1" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"`make serve` did not serve {base}:\n{log.read_text()}")
+            time.sleep(0.2)
+        fetch(f"{base}/index.html")
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -42,17 +42,3 @@ def screenshot_dir(html_dir):
     folder = html_dir.parent / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-# -- parallel runs (pytest-xdist, `make test`) --------------------------------------------------
-
-
-def pytest_collection_modifyitems(items):
-    """Keep each group of browser tests in one worker: they share a session's browser and
-    server (test_lab.py its JupyterLab server, the others the served book)."""
-    browser_dir = Path(__file__).resolve().parent
-    for item in items:
-        path = Path(str(item.fspath)).resolve()
-        if browser_dir in path.parents:
-            group = "lab" if path.name == "test_lab.py" else "browser"
-            item.add_marker(pytest.mark.xdist_group(group))
