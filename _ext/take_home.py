@@ -3,7 +3,10 @@
 For every page that is a notebook, the build writes the executed notebook
 (the page's cells with the outputs from Jupyter Book's execution cache, so
 exactly what the page shows) to ``_sources/<page>.ipynb`` and lets the theme
-list it in the page's download menu (``.ipynb``). Before the notebook's
+list it in the page's download menu (``.ipynb``). The code cells the page
+removes (tag ``remove-cell``: the book's result checks, which assert this
+build's exact numbers and timings) are left out, as on the page; removed
+Markdown cells stay (the figure captions repeated for JupyterLab). Before the notebook's
 first code cell it adds a code cell that installs mlp_core from the wheel the
 site serves: ``%pip install <html_baseurl><wheel>``, with ``html_baseurl``
 from the build configuration (``html.baseurl`` in _config.yml) and the wheel
@@ -23,9 +26,13 @@ from jupyter_cache import get_cache
 from myst_nb.core.read import read_myst_markdown_notebook
 from sphinx.errors import ExtensionError
 
-INSTALL_NOTE = ("This notebook is a page of the chapter *Neural Network Math Review*. "
-                "The next cell installs `mlp_core`, the package every page imports, "
-                "from the book's site; run the cells from top to bottom.")
+INSTALL_NOTE = (
+    "This notebook is a page of the chapter *Neural Network Math Review*. The next cell "
+    "installs `mlp_core`, the package every page imports, from the site this notebook "
+    "comes from, {site}; then run the cells from top to bottom. Where that site cannot be "
+    "reached, download `{wheel}` from it and install the file: `%pip install {wheel}`. "
+    "Its equations, cross-references and exercises render as in the book in JupyterLab "
+    "with the jupyterlab-myst extension; elsewhere they show as MyST source.")
 
 
 def wheel_name(root):
@@ -86,14 +93,19 @@ def take_home_notebook(app, docname):
     cache = get_cache(app.env.mystnb_config.execution_cache_path)
     _, notebook = cache.merge_match_into_notebook(notebook)  # KeyError: page not executed
     notebook.metadata.pop("source_map", None)
+    notebook.cells = [cell for cell in notebook.cells if not is_removed_code(cell)]
     add_static_pictures(notebook)
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    site, wheel = app.config.html_baseurl, wheel_name(app.srcdir)
     notebook.cells[first_code:first_code] = [
-        nbformat.v4.new_markdown_cell(INSTALL_NOTE),
-        nbformat.v4.new_code_cell(install_line(app.config.html_baseurl,
-                                               wheel_name(app.srcdir))),
+        nbformat.v4.new_markdown_cell(INSTALL_NOTE.format(site=site, wheel=wheel)),
+        nbformat.v4.new_code_cell(install_line(site, wheel)),
     ]
     return notebook
+
+
+def is_removed_code(cell):
+    return cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", [])
 
 
 def offer_notebook(app, pagename, templatename, context, doctree):
