@@ -93,5 +93,6 @@ def main():
             if label.startswith("prose") and median > PROSE_GOAL_SECONDS:
                 print(f"  median over the goal of {PROSE_GOAL_SECONDS} s")
 
+
 if __name__ == "__main__":
     main()

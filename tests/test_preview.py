@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,13 +24,11 @@ import pytest
 from book_paths import ROOT
 from test_execution_cache import OUTPUT, build, edit, make_small_book
 
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from browser_support import free_port  # noqa: E402
+
 EXECUTING = "Executing notebook"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def listening_addresses(port):

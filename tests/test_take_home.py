@@ -35,6 +35,10 @@ from bs4 import BeautifulSoup
 
 from book_paths import ROOT, SECTIONS
 
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from take_home import is_removed_code  # noqa: E402
+
 SECTION = "book/01_composition.html"
 KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
 INSTALL = re.compile(r"%pip install (\S+)")
@@ -114,10 +118,8 @@ def test_the_downloaded_notebook_has_outputs_and_installs_the_wheel_first(site, 
     # Executed: the page's outputs come with it.
     assert sum(bool(cell.outputs) for cell in code) >= 3
     # The result checks the page hides stay out; the page has some.
-    assert [cell.source for cell in code if "remove-cell" in cell.metadata.get("tags", [])] == []
-    page = jupytext.read(ROOT / section.replace(".html", ".md"))
-    assert any(cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", [])
-               for cell in page.cells)
+    assert [cell.source for cell in code if is_removed_code(cell)] == []
+    assert any(map(is_removed_code, jupytext.read(ROOT / section.replace(".html", ".md")).cells))
 
 
 def test_an_explorer_comes_with_the_picture_it_shows(site, built_html):

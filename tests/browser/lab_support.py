@@ -11,13 +11,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from browser_support import free_port
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,12 +29,6 @@ ALL_PAGES = sorted(path.name for path in (REPO / "book").glob("*.md"))
 # directives, equation options, and LaTeX that was not typeset.
 RAW_MYST = re.compile(r"\{(eq|ref|doc|numref|cite:[pt]|math|exercise|solution[-a-z]*)\}`?"
                       r"|:label:|:class:|```|\\frac|\\operatorname|\\mathcal|\\begin\{")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get_json(url):
