@@ -82,9 +82,9 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	touch $@
 
 # Tests run in parallel (pytest-xdist), each file's tests in one worker (loadfile): the
-# tests of a browser file share one Chromium and server, test_lab.py one JupyterLab, and
-# test_take_home.py the one port of `make serve`. (Not loadgroup: with pytest 9.2 it no
-# longer groups, pytest-dev/pytest-xdist#1386.)
+# tests of a browser file share one Chromium and server, test_lab.py its JupyterLab servers
+# and the pages it ran once, and test_take_home.py its downloads. (Not loadgroup: with
+# pytest 9.2 it no longer groups, pytest-dev/pytest-xdist#1386.)
 PYTEST_WORKERS ?= 3
 
 test: book browser-deps

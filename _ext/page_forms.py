@@ -3,7 +3,7 @@
 The pages in ``book/`` are written for the book build, which runs every cell:
 the hidden result checks (code cells tagged ``remove-cell``) and the code of
 the exercises' solutions, whose cells sit between ``{solution-start}`` and
-``{solution-end}``. Outside the book two things must differ:
+``{solution-end}``. Outside the book three things differ:
 
 - A solution must stay hidden until the reader opens it. JupyterLab shows the
   first line of a collapsed Markdown cell and expands a code cell's outputs as
