@@ -52,6 +52,8 @@ def running_lab(home, lab_dir=None, config_path=None, lab_copy=None, lab_args=""
     ``JUPYTER_CONFIG_PATH`` (a folder holding ``labconfig/page_config.json``, for
     instance, to disable an extension); ``lab_args`` go to JupyterLab.
     """
+    if lab_dir is None and lab_copy is None:
+        raise ValueError("give lab_dir or lab_copy: `make lab` alone makes lab/ in the repository")
     port = free_port()
     environment = dict(os.environ, HOME=str(home))
     environment.pop("JUPYTER_CONFIG_DIR", None)

@@ -260,7 +260,7 @@ def test_without_jupyterlab_myst_the_rendering_check_fails(tmp_path, chromium):
     home = tmp_path / "home"
     home.mkdir()
     name = SECTION_PAGES[0]
-    with running_lab(home, config_path=config) as (base, _):
+    with running_lab(home, config_path=config, lab_copy=tmp_path / "lab") as (base, _):
         context = chromium.new_context(viewport={"width": 1280, "height": 1000})
         page = context.new_page()
         open_notebook(page, base, name)
