@@ -79,6 +79,6 @@ def test_scalar_gradients_leave_the_network_unchanged():
 
 def test_too_large_a_graph_is_refused_with_the_row_limit():
     net = NeuralNetworkFromScratch([64, 16, 10], rng=0)
-    with pytest.raises(ValueError, match=r"`X` must be an array of at most 84 rows for a network "
-                                         r"of 1,184 weights .* got 85 rows; .*use backward"):
+    with pytest.raises(ValueError, match=r"`X` must be at most 84 rows for a network "
+                                         r"of 1,184 weights, got 85 rows; .*use backward"):
         scalar_gradients(net, np.zeros((85, 64)), np.zeros(85, dtype=int))
