@@ -46,10 +46,11 @@ class Scalar:
         return self + (-other)
 
     def exp(self):
-        if self.value > 709:  # math.exp overflows above log(max float) = 709.78
-            raise ValueError(check.message("value", "<= 709 for exp (which overflows above 709.78)",
-                                           self.value))
-        e = math.exp(self.value)
+        try:
+            e = math.exp(self.value)
+        except OverflowError:
+            raise ValueError(check.message("value", "at most 709.78 for exp, whose result would "
+                                           "exceed the largest float", self.value)) from None
         return Scalar(e, ((self, e),))
 
     def log(self):
@@ -61,8 +62,10 @@ class Scalar:
         return Scalar(max(self.value, 0.0), ((self, float(self.value > 0)),))
 
     def sigmoid(self):
-        # Below -709 exp(-value) overflows, and the sigmoid is under 1e-308: 0.
-        s = 1.0 / (1.0 + (math.exp(-self.value) if self.value > -709 else math.inf))
+        try:
+            s = 1.0 / (1.0 + math.exp(-self.value))
+        except OverflowError:  # value below -709.78, where the sigmoid is below 1e-308
+            s = 0.0
         return Scalar(s, ((self, s * (1.0 - s)),))
 
     def backward(self):

@@ -37,8 +37,10 @@ def gradient_check(network, X, y, eps=1e-5):
     where no derivative exists, raise ``ValueError`` instead of a misleading error.
     """
     if not isinstance(network, NeuralNetworkFromScratch) or network.dtype != np.float64:
-        raise TypeError(check.message(
-            "network", "a float64 NeuralNetworkFromScratch", check.describe(network),
+        is_network = isinstance(network, NeuralNetworkFromScratch)
+        raise (ValueError if is_network else TypeError)(check.message(
+            "network", "a float64 NeuralNetworkFromScratch",
+            f"a {network.dtype} network" if is_network else check.describe(network),
             "float32 rounding makes central differences wrong by about 1e-2"))
     X = network._X(X)
     if np.abs(X).max() > MAX_CHECK_INPUT:

@@ -22,7 +22,7 @@ def cross_entropy(y_pred, y_true_onehot):
     P = check.array("y_pred", y_pred, ndim=2)
     P = P.astype(np.promote_types(P.dtype, np.float32))  # float16 would round 1e-15 to 0
     row_sums = P.sum(axis=1)
-    if P.min() < 0 or P.max() > 1 or not np.allclose(row_sums, 1, rtol=0, atol=1e-2):
+    if P.min() < 0 or not np.allclose(row_sums, 1, atol=1e-2):  # so no entry is above 1.01
         raise ValueError(check.message(
             "y_pred", "probabilities: entries in [0, 1], rows summing to 1",
             f"entries from {P.min():.3g} to {P.max():.3g}, row sums from {row_sums.min():.6g} "

@@ -23,6 +23,10 @@ def describe(value):
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value).replace("\n", " ")
+    if text.startswith("<") and " at 0x" in text:  # an object without a readable repr
+        return f"a {type(value).__name__}"
+    if len(text) > 80 and isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -109,7 +113,8 @@ def parameter_count(name, value, layer_sizes):
 
 def sizes(name, value, min_length=1):
     """A list of at least ``min_length`` positive ints, such as layer widths."""
-    rule = f"a sequence of at least {min_length} positive integers, such as [64, 128, 10]"
+    rule = (f"a sequence of {f'at least {min_length} ' if min_length else ''}positive integers, "
+            "such as [64, 128, 10]")
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     # A set has no order of layers; a string is not a list of widths.

@@ -59,6 +59,7 @@ def test_extreme_learning_rates_diverge_cleanly(lr, dtype, reason):
         assert "no epoch had finished" in str(caught.value)
         assert params_equal(net.params, before)
     assert suggested_rates(caught.value) == pytest.approx([lr / 10, lr / 100], rel=1e-5)
+    assert caught.value.advice.endswith("and smaller again while it still diverges.")
 
 
 def test_digits_divergence_at_lr_50_suggests_a_range_reaching_a_rate_that_trains():
@@ -84,8 +85,11 @@ def test_inputs_too_large_for_the_initial_weights_get_input_advice():
     with pytest.raises(TrainingDiverged) as caught:
         network(lr=1e-12).fit(X * 1e6, y, n_epochs=3)
     error = caught.value
-    assert "before any update" in error.advice and "Scale the features" in error.advice
-    assert "lr=" not in error.advice
+    assert re.fullmatch(r"The first batch already had loss \S+ before any update, so a smaller "
+                        r"learning rate will not help: the inputs are too large for the initial "
+                        + re.escape(f"weights (largest |X| = {np.abs(X).max() * 1e6:.3g}). Scale "
+                                    "the features to about [0, 1] or standardise them."),
+                        error.advice), error.advice
 
 
 def test_first_batch_overflow_is_blamed_on_the_inputs():
@@ -206,16 +210,12 @@ def test_softmax_of_rows_without_a_probability_vector_is_nan_without_warning():
     np.testing.assert_array_equal(P[2], [1.0, 0.0])  # -inf beside a finite logit: probability 0
 
 
-@pytest.mark.parametrize("operation, value, rule", [("log", -1.0, "> 0"), ("log", 0.0, "> 0"),
-                                                   ("exp", 1000.0, "<= 709")])
+@pytest.mark.parametrize("operation, value, rule", [
+    ("log", -1.0, "> 0 for log"), ("log", 0.0, "> 0 for log"),
+    ("exp", 1000.0, "at most 709.78 for exp, whose result would exceed the largest float")])
 def test_scalar_operations_outside_their_domain_say_so(operation, value, rule):
-    with pytest.raises(ValueError, match=rf"^`value` must be {rule} for {operation}.*got {value}"):
+    with pytest.raises(ValueError, match=f"^{re.escape(f'`value` must be {rule}, got {value}')}$"):
         getattr(Scalar(value), operation)()
-
-
-def test_scalar_sigmoid_of_a_very_negative_value_is_zero():
-    assert Scalar(-1000.0).sigmoid().value == 0.0
-    assert Scalar(709.0).exp().value == pytest.approx(np.exp(709.0))
 
 
 def test_success_interval_of_a_huge_number_of_trials():

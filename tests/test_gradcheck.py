@@ -208,3 +208,45 @@ def test_relu_tie_at_the_kink_is_refused_not_misreported():
     # Negative control: the same network with non-zero biases is checked normally.
     net.params[1]["b"][:] = [0.3, -0.2]
     assert gradient_check(net, X, np.array([0, 1])) <= 1e-7
+
+
+def test_inputs_at_the_limit_are_checked():
+    net, X, y = setup([4, 5, 3], "sigmoid")
+    X = X / np.abs(X).max() * 100
+    assert gradient_check(net, X, y) <= 1e-7
+
+
+def test_a_network_whose_gradients_all_vanish_has_error_zero():
+    # Softmax saturated on the true class: P == Y exactly, every gradient is 0.
+    net = NeuralNetworkFromScratch([3, 4, 2], activation="sigmoid", rng=0)
+    for layer in net.params:
+        layer["W"][:] = 0
+    net.params[-1]["b"][:] = [1000.0, 0.0]
+    assert gradient_check(net, np.ones((2, 3)), [0, 0]) == 0.0
+
+
+@pytest.mark.parametrize("hidden_layer", [1, 2])
+@pytest.mark.parametrize("factor, refused", [(0.99, True), (1.01, False)])
+def test_the_kink_margin_is_ten_steps_times_the_layers_input(hidden_layer, factor, refused):
+    # Every pre-activation of the chosen layer is t, the others far from 0; the
+    # margin is 10 eps (1 + max|A_{l-1}|) with A_0 = X.
+    rng = np.random.default_rng(0)
+    net = NeuralNetworkFromScratch([2, 3, 3, 2], rng=rng)
+    X, y = rng.uniform(0.5, 2, size=(4, 2)), np.array([0, 1, 0, 1])
+    for layer in net.params[:2]:
+        layer["b"][:] = 5.0
+    chosen = net.params[hidden_layer - 1]
+    A_prev = X if hidden_layer == 1 else net.forward(X)[0]["a"]
+    margin = 10 * 1e-5 * (1 + np.abs(A_prev).max())
+    chosen["W"][:] = 0
+    chosen["b"][:] = factor * margin
+    if refused:
+        expected = (f"`X` must be away from the ReLU kink at 0 in hidden layer {hidden_layer} "
+                    f"(|Z| >= {margin:.1e}), got min |Z| = {factor * margin:.1e}; central "
+                    "differences cannot match relu_grad there; check other inputs, or a network "
+                    "whose biases are not all 0")
+        with pytest.raises(ValueError) as caught:
+            gradient_check(net, X, y)
+        assert str(caught.value) == expected
+    else:
+        assert gradient_check(net, X, y) < 1e-6
