@@ -41,7 +41,7 @@ def gradient_check(network, X, y, eps=1e-5):
         raise (ValueError if is_network else TypeError)(check.message(
             "network", "a float64 NeuralNetworkFromScratch",
             f"a {network.dtype} network" if is_network else check.describe(network),
-            "float32 rounding makes central differences wrong by about 1e-2"))
+            "float32 rounding makes central differences wrong by about 1e-2" if is_network else ""))
     X = network._X(X)
     if np.abs(X).max() > MAX_CHECK_INPUT:
         raise ValueError(check.message(

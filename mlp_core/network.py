@@ -28,7 +28,7 @@ class TrainingDiverged(ArithmeticError):
     before), ``cause`` and ``advice``.
     """
 
-    def __init__(self, epoch, lr, loss, losses, advice=None, params_overflowed=False):
+    def __init__(self, epoch, lr, loss, losses, advice, params_overflowed):
         self.epoch, self.lr, self.loss, self.losses = epoch, lr, loss, list(losses)
         # A rate that diverges says little about the largest that does not: offer a range.
         self.advice = advice or (

@@ -143,14 +143,21 @@ ENTRY_POINTS = {
         lambda: cross_entropy([[0.5, 0.5]], [2]), ValueError,
         '`y_true_onehot` must be 1 integer labels in 0..1 or 1 one-hot rows of 2, got '
         'labels 2'),
+    "cross_entropy_from_logits y_true_onehot": (
+        lambda: cross_entropy_from_logits([[1.0, 2.0]], [[1, 0, 0]]), ValueError,
+        "`y_true_onehot` must be 1 integer labels in 0..1 or 1 one-hot rows of 2, got an array "
+        "of shape (1, 3) and dtype int64"),
     "cross_entropy_from_logits Z": (
         lambda: cross_entropy_from_logits([1.0, 2.0], [0]), ValueError,
         '`Z` must be a non-empty finite 2-D array, got an array of shape (2,) and dtype'
         ' float64; reshape a single sample with Z.reshape(1, -1)'),
-    "gradient_check network": (
+    "gradient_check network in float32": (
         lambda: gradient_check(net(dtype=np.float32), X, y), ValueError,
         '`network` must be a float64 NeuralNetworkFromScratch, got a float32 network; '
         'float32 rounding makes central differences wrong by about 1e-2'),
+    "gradient_check network that is not one": (
+        lambda: gradient_check([[1.0]], X, y), TypeError,
+        "`network` must be a float64 NeuralNetworkFromScratch, got [[1.0]]"),
     "gradient_check X": (
         lambda: gradient_check(net(), X * 1000, y), ValueError,
         '`X` must be within [-100, 100], got |x| up to 935; the truncation error of '

@@ -388,6 +388,9 @@ def test_initial_weight_variance(init, variance):
     net = NeuralNetworkFromScratch([400, 100, 3], rng=0, init=init)
     assert abs(net.params[0]["W"].std() / np.sqrt(variance(400, 100)) - 1) < 0.01
     assert net.history == {}
+    defaults = NeuralNetworkFromScratch([3, 2])
+    assert (defaults.lr, defaults.activation, defaults.dtype, defaults.init) == (
+        0.01, "relu", np.float64, "he")
 
 
 def test_fit_records_what_its_steps_compute():
