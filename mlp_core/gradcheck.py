@@ -36,16 +36,18 @@ def gradient_check(network, X, y, eps=1e-5):
     gives errors near 1. Inputs that put a ReLU pre-activation within the step of 0,
     where no derivative exists, raise ``ValueError`` instead of a misleading error.
     """
-    if not isinstance(network, NeuralNetworkFromScratch) or network.dtype != np.float64:
-        is_network = isinstance(network, NeuralNetworkFromScratch)
-        raise (ValueError if is_network else TypeError)(check.message(
-            "network", "a float64 NeuralNetworkFromScratch",
-            f"a {network.dtype} network" if is_network else check.describe(network),
-            "float32 rounding makes central differences wrong by about 1e-2" if is_network else ""))
+    if not isinstance(network, NeuralNetworkFromScratch):
+        raise TypeError(check.message("network", "a float64 NeuralNetworkFromScratch",
+                                      check.describe(network)))
+    if network.dtype != np.float64:
+        raise ValueError(check.message("network", "a float64 NeuralNetworkFromScratch",
+                                       f"a {network.dtype} network", "float32 rounding makes "
+                                       "central differences wrong by about 1e-2"))
     X = network._X(X)
     if np.abs(X).max() > MAX_CHECK_INPUT:
         raise ValueError(check.message(
-            "X", f"within [-{MAX_CHECK_INPUT}, {MAX_CHECK_INPUT}]", f"|x| up to {np.abs(X).max():.3g}",
+            "X", f"within [-{MAX_CHECK_INPUT}, {MAX_CHECK_INPUT}]",
+            f"|x| up to {np.abs(X).max():.3g}",
             "the truncation error of central differences grows with the inputs and would look "
             "like a bug; scale the features to about [0, 1]"))
     Y = network._Y(y, X)

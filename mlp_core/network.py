@@ -153,8 +153,8 @@ class NeuralNetworkFromScratch:
     def backward(self, X, cache, y_onehot):
         """:meth:`_backward` on checked ``X``, ``cache = forward(X)`` and targets."""
         X = self._X(X)
-        self._per_layer("cache", cache, [{"z": (len(X), n), "a": (len(X), n)}
-                                         for n in self.layer_sizes[1:]], "forward(X) on the same X")
+        shapes = [{"z": (len(X), n), "a": (len(X), n)} for n in self.layer_sizes[1:]]
+        self._per_layer("cache", cache, shapes, "forward(X) on the same X")
         return self._backward(X, cache, self._Y(y_onehot, X, "y_onehot"))
 
     def update(self, grads):

@@ -6,7 +6,8 @@ the Okabe-Ito palette, which stays distinguishable under the common forms of
 colour blindness; lines also differ in style.
 """
 
-__all__ = ["plot_losses", "plot_grad_norms", "plot_accuracy", "plot_decision_boundary", "plot_success_rate", "plot_activation", "plot_computational_graph"]
+__all__ = ["plot_losses", "plot_grad_norms", "plot_accuracy", "plot_decision_boundary",
+           "plot_success_rate", "plot_activation", "plot_computational_graph"]
 
 import io
 
@@ -120,8 +121,8 @@ def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, t
 
 
 def plot_success_rate(widths, successes, trials, ax=None, title=None):
-    """Bar chart of the fraction of ``trials`` seeds that solve a task, per hidden width,
-    each bar with its count and a 95% Wilson interval (:func:`~mlp_core.experiments.success_interval`)."""
+    """Bar chart of the fraction of ``trials`` seeds that solve a task, per hidden width, each
+    bar with its count and 95% Wilson interval (:func:`~mlp_core.experiments.success_interval`)."""
     rates = np.array(successes) / trials
     low, high = np.array([success_interval(k, trials) for k in successes]).T
     positions = np.arange(len(widths))

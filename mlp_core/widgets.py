@@ -200,8 +200,8 @@ def _run_words(run):
     """What a run's loss curve shows, for alt text: "training loss falls from 0.69 to ..."."""
     losses = run.losses
     if run.diverged is not None:
-        return (f"training diverged in epoch {run.diverged.epoch}"
-                + (f" after a loss of {losses[-1]:.2g}" if losses else ", so no loss curve is drawn"))
+        after = f" after a loss of {losses[-1]:.2g}" if losses else ", so no loss curve is drawn"
+        return f"training diverged in epoch {run.diverged.epoch}{after}"
     if not losses:
         return "no epoch was trained"
     first, last = losses[0], losses[-1]
