@@ -327,7 +327,9 @@ def test_the_live_explorer_retrains_when_a_slider_moves(ran):
     page = ran("02_forward_pass.md")
     explorer = page.locator(".mlp-explorer.mlp-live").first
     explorer.scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')")
+    # Generous timeouts: on a loaded machine a live retrain can take a while.
+    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')",
+                           timeout=120_000)
     default_line = explorer.locator(".mlp-code").inner_text()
     before = image_bytes(page, ".mlp-live img")
     slider = explorer.locator(".widget-slider",
@@ -335,8 +337,9 @@ def test_the_live_explorer_retrains_when_a_slider_moves(ran):
     slider.locator(".noUi-handle").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("""() => document.querySelector('.mlp-live .mlp-code').innerText
-                                    .includes('lr=1.0')""", timeout=60_000)
-    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')")
+                                    .includes('lr=1.0')""", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('.mlp-live').innerText.includes('done in')",
+                           timeout=120_000)
     moved_line = explorer.locator(".mlp-code").inner_text()
     after = image_bytes(page, ".mlp-live img")
     alt = explorer.locator("img").get_attribute("alt")
