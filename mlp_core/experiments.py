@@ -15,7 +15,6 @@ from statistics import NormalDist
 import numpy as np
 
 from mlp_core import validation as check
-from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 
@@ -58,14 +57,14 @@ def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
     (used as it is); ``n_epochs >= 0``; ``on_epoch_end`` goes to ``fit``. Returns a
     :class:`Run`.
     """
+    # `hidden` and `seed` are checked here, where the caller wrote them: the network
+    # would blame `layer_sizes` and `rng`. It checks `lr`, and fit the rest.
     hidden = check.integer("hidden", hidden, 1)
-    # Checked here too: the network would blame `layer_sizes`, which the caller never wrote.
     check.parameter_count("hidden", hidden, [2, hidden, 2])
-    network = NeuralNetworkFromScratch([2, hidden, 2], lr=check.real("lr", lr, 0),
-                                       rng=check.seed("seed", seed))
+    network = NeuralNetworkFromScratch([2, hidden, 2], lr=lr, rng=check.seed("seed", seed))
     X, y = xor_data()
-    return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS),
-                  check.integer("n_epochs", n_epochs, 0), 64, on_epoch_end)
+    return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS), n_epochs, 64,
+                  on_epoch_end)
 
 
 def xor_solved(run):
@@ -92,14 +91,10 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     """
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = [hidden]
-    hidden = check.sizes("hidden", hidden, min_length=0)
+    hidden = check.sizes("hidden", hidden, min_length=0)  # as in train_xor
     check.parameter_count("hidden", hidden, [64, *hidden, 10])
-    network = NeuralNetworkFromScratch([64, *hidden, 10], lr=check.real("lr", lr, 0),
-                                       activation=check.one_of("activation", activation,
-                                                               ACTIVATIONS),
+    network = NeuralNetworkFromScratch([64, *hidden, 10], lr=lr, activation=activation,
                                        rng=check.seed("seed", seed))
-    n_epochs = check.integer("n_epochs", n_epochs, 0)
-    batch_size = check.integer("batch_size", batch_size, 1)
     X_train, X_val, _, y_train, y_val, _ = load_digits_split()
     return _train(network, X_train, y_train, n_epochs, batch_size, on_epoch_end,
                   record_grad_norms=True, eval_data=(X_val, y_val))
