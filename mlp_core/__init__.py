@@ -16,15 +16,13 @@ symbol         array                      shape
 
 Errors
 ------
-Arguments are checked where a reader's data enters: the constructor and
-public methods of ``NeuralNetworkFromScratch``, the losses, ``gradient_check``,
-``scalar_gradients``, the data loaders, the experiments and the explorers.
-Behind them the math trusts its arguments. A plausible mistake raises
-``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, outside the
-rule), worded "`name` must be <rule>, got <value>", sometimes followed by
-advice. A training run that blows up raises :class:`TrainingDiverged`, which
-says what to change; ``train_xor`` and ``train_digits`` return it in
-``Run.diverged`` instead.
+Arguments are checked once, where a reader's data enters (the network's constructor
+and public methods, the losses, ``gradient_check``, ``scalar_gradients``, the data
+loaders, experiments and explorers); behind them the math trusts them. A plausible
+mistake raises ``TypeError`` (wrong kind of value) or ``ValueError`` (outside the rule),
+worded "`name` must be <rule>, got <value>", sometimes with advice. A run that blows up
+raises :class:`TrainingDiverged`, which says what to change (``train_xor`` and
+``train_digits`` return it in ``Run.diverged``).
 
 Modules: ``activations``, ``losses``, ``network`` (``NeuralNetworkFromScratch``),
 ``gradcheck``, ``autodiff`` (scalar reverse mode), ``data``, ``experiments`` (the
@@ -38,18 +36,7 @@ from mlp_core.gradcheck import gradient_check
 from mlp_core.losses import cross_entropy, cross_entropy_from_logits
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 
-__all__ = [
-    "NeuralNetworkFromScratch",
-    "TrainingDiverged",
-    "cross_entropy",
-    "cross_entropy_from_logits",
-    "gradient_check",
-    "load_digits_scaled",
-    "load_digits_split",
-    "relu",
-    "relu_grad",
-    "sigmoid",
-    "sigmoid_grad",
-    "softmax",
-    "xor_data",
-]
+__all__ = ["NeuralNetworkFromScratch", "TrainingDiverged", "cross_entropy",
+           "cross_entropy_from_logits", "gradient_check", "load_digits_scaled",
+           "load_digits_split", "relu", "relu_grad", "sigmoid", "sigmoid_grad", "softmax",
+           "xor_data"]

@@ -1,10 +1,6 @@
-"""Activation functions and their derivatives (book section 1).
-
-Every derivative takes the *pre-activation* ``z``, as the backward pass
-needs ``sigma'(Z_l)``. All functions are elementwise (softmax works along
-the last axis) and take any array of real numbers; float arrays keep their
-dtype, lists and integers compute in float64.
-"""
+"""Activation functions and their derivatives (book section 1). A derivative takes the
+*pre-activation* ``z``, as backward needs ``sigma'(Z_l)``. Elementwise (softmax along the
+last axis); float arrays keep their dtype, lists and integers compute in float64."""
 
 __all__ = ["relu", "relu_grad", "sigmoid", "sigmoid_grad", "softmax"]
 

@@ -1,11 +1,8 @@
-"""Scalar reverse-mode automatic differentiation (book section 4).
-
-What a framework automates, at the size of one number: every ``Scalar``
-records the operands it was computed from and its local derivative with
-respect to each, and ``backward`` runs the chain rule through that graph
-from the output back to the inputs, local gradient times upstream gradient.
-It is slow, one Python object per number, and meant for small examples.
-"""
+"""Scalar reverse-mode automatic differentiation (book section 4): what a framework
+automates, at the size of one number. Every ``Scalar`` records its operands and its local
+derivative with respect to each; ``backward`` runs the chain rule through that graph from
+the output back, local gradient times upstream gradient. One Python object per number:
+for small examples."""
 
 __all__ = ["Scalar", "scalar_gradients"]
 
@@ -16,8 +13,7 @@ import numpy as np
 from mlp_core import validation as check
 from mlp_core.network import NeuralNetworkFromScratch
 
-#: Largest graph built by :func:`scalar_gradients`, in multiplications
-#: ``n_samples * n_weights``: at about 2 microseconds each, a few seconds.
+#: Largest graph of scalar_gradients, in products n_samples * n_weights (2 µs each).
 MAX_SCALAR_PRODUCTS = 100_000
 
 

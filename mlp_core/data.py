@@ -1,8 +1,5 @@
-"""Data sets of the chapter: XOR (section 2) and handwritten digits (section 3).
-
-Both are built in memory or read from scikit-learn's bundled files; nothing
-is downloaded.
-"""
+"""Data sets of the chapter: XOR (section 2) and handwritten digits (section 3), built in
+memory or read from scikit-learn's bundled files; nothing is downloaded."""
 
 __all__ = ["xor_data", "load_digits_scaled", "load_digits_split"]
 
@@ -31,13 +28,9 @@ def load_digits_scaled():
 
 def load_digits_split(validation_size=0.2, test_size=0.2, seed=0):
     """``X_train, X_val, X_test, y_train, y_val, y_test``: the scaled digits split into
-    stratified train, validation and test sets (1077, 360 and 360 images by default).
-
-    ``validation_size`` and ``test_size`` are fractions in (0, 1), rounded up to whole
-    images; each split must keep at least 10 images, one per class. ``seed`` (0 to
-    2**32 - 1) seeds the split. Choose settings on the validation split and look at
-    the test split once, for the final model.
-    """
+    stratified, seeded train, validation and test sets (1077, 360 and 360 images by default;
+    fractions round up, and each split keeps 10 images or more). Choose settings on the
+    validation split and look at the test split once, for the final model."""
     validation_size = check.real("validation_size", validation_size, 0, 1)
     test_size = check.real("test_size", test_size, 0, 1)
     seed = check.integer("seed", seed, 0, 2**32 - 1)

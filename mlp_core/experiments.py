@@ -1,9 +1,5 @@
-"""The chapter's experiments as one-line calls (sections 2-4).
-
-Each function trains from a fresh generator seeded with ``seed`` (``None``
-means seed 0), so a call reproduces a figure of the book, or a setting of
-one of its explorers, exactly.
-"""
+"""The chapter's experiments as one-line calls (sections 2-4): each trains from a generator
+seeded with ``seed`` (None means 0), so a call reproduces a figure or an explorer's run."""
 
 __all__ = ["Run", "train_xor", "xor_solved", "train_digits", "success_interval"]
 
@@ -15,7 +11,6 @@ from statistics import NormalDist
 import numpy as np
 
 from mlp_core import validation as check
-from mlp_core.activations import ACTIVATIONS
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 
@@ -51,21 +46,17 @@ def _train(network, X, y, n_epochs, batch_size, on_epoch_end, **records):
 
 
 def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
-    """Train ``[2, hidden, 2]`` on XOR as the source chapter does: each epoch sees
-    100 copies of the four points in batches of 64.
-
-    ``hidden >= 1``; ``lr > 0``; ``seed`` is an int >= 0, None (0) or a Generator
-    (used as it is); ``n_epochs >= 0``; ``on_epoch_end`` goes to ``fit``. Returns a
-    :class:`Run`.
-    """
+    """Train ``[2, hidden, 2]`` on XOR as the source chapter does (each epoch 100 copies of
+    the four points, in batches of 64) and return a :class:`Run`. ``seed`` is an int >= 0,
+    None (0) or a Generator (used as it is); ``on_epoch_end`` goes to ``fit``."""
+    # `hidden` and `seed` are checked here, where the caller wrote them: the network
+    # would blame `layer_sizes` and `rng`. It checks `lr`, and fit the rest.
     hidden = check.integer("hidden", hidden, 1)
-    # Checked here too: the network would blame `layer_sizes`, which the caller never wrote.
     check.parameter_count("hidden", hidden, [2, hidden, 2])
-    network = NeuralNetworkFromScratch([2, hidden, 2], lr=check.real("lr", lr, 0),
-                                       rng=check.seed("seed", seed))
+    network = NeuralNetworkFromScratch([2, hidden, 2], lr=lr, rng=check.seed("seed", seed))
     X, y = xor_data()
-    return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS),
-                  check.integer("n_epochs", n_epochs, 0), 64, on_epoch_end)
+    return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS), n_epochs, 64,
+                  on_epoch_end)
 
 
 def xor_solved(run):
@@ -80,26 +71,19 @@ def xor_solved(run):
 
 def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, seed=0,
                  batch_size=64, on_epoch_end=None):
-    """Train ``[64, *hidden, 10]`` on the digits training split (1077 images), recording
-    per-layer gradient norms and train and validation (360 images) accuracy per epoch.
+    """Train ``[64, *hidden, 10]`` on the 1077 training digits of
+    :func:`~mlp_core.data.load_digits_split`, recording per-layer gradient norms and train
+    and validation accuracy per epoch, and return a :class:`Run`.
 
-    ``hidden`` is one int (one hidden layer), a sequence of widths (the default is the
-    source chapter's 64-128-64-10 network) or ``()`` (softmax regression). ``seed``
-    draws the weights and shuffles; the split is always that of
-    :func:`~mlp_core.data.load_digits_split`, whose test split is left to be scored
-    once. The other arguments go to ``NeuralNetworkFromScratch`` and ``fit``.
-    Returns a :class:`Run`.
+    ``hidden`` is one int, a sequence of widths (by default the source chapter's
+    64-128-64-10 network) or ``()`` (softmax regression); ``seed`` as in :func:`train_xor`.
     """
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = [hidden]
-    hidden = check.sizes("hidden", hidden, min_length=0)
+    hidden = check.sizes("hidden", hidden, min_length=0)  # as in train_xor
     check.parameter_count("hidden", hidden, [64, *hidden, 10])
-    network = NeuralNetworkFromScratch([64, *hidden, 10], lr=check.real("lr", lr, 0),
-                                       activation=check.one_of("activation", activation,
-                                                               ACTIVATIONS),
+    network = NeuralNetworkFromScratch([64, *hidden, 10], lr=lr, activation=activation,
                                        rng=check.seed("seed", seed))
-    n_epochs = check.integer("n_epochs", n_epochs, 0)
-    batch_size = check.integer("batch_size", batch_size, 1)
     X_train, X_val, _, y_train, y_val, _ = load_digits_split()
     return _train(network, X_train, y_train, n_epochs, batch_size, on_epoch_end,
                   record_grad_norms=True, eval_data=(X_val, y_val))

@@ -18,23 +18,17 @@ MAX_CHECK_INPUT = 100
 
 
 def gradient_check(network, X, y, eps=1e-5):
-    """The error of ``network.backward`` against central differences on every parameter.
+    """``max_a ||g_a - g_num_a|| / max_a (||g_a|| + ||g_num_a||)`` over the parameter arrays
+    ``a = W_1, b_1, ..., W_L, b_L`` of a float64 ``network`` (perturbed one at a time and
+    restored exactly), with ``|X| <= MAX_CHECK_INPUT`` and ``eps`` in ``EPS_RANGE``.
 
-    ``network`` is a float64 network (its parameters are perturbed one at a time and
-    restored exactly); ``|X| <= MAX_CHECK_INPUT``; ``y`` is one-hot rows or labels;
-    ``eps`` in ``EPS_RANGE``. Returns ``max_a ||g_a - g_num_a|| / max_a (||g_a|| +
-    ||g_num_a||)`` over the arrays ``a = W_1, b_1, ..., W_L, b_L`` (0 if all vanish).
-
-    Notes
-    -----
-    ``g_num = (L(theta + eps) - L(theta - eps)) / (2 eps)`` is off by order
-    ``eps**2`` plus rounding noise of about ``1e-16 |L| / eps``. Measured against
-    the network's largest gradient, a layer whose gradient vanished to that noise
-    (deep sigmoid stacks) raises no false alarm; the price is that an error in an
-    array whose gradient is below about 1e-7 of the largest goes unseen. A correct
-    float64 backward pass gives 1e-11 to 1e-8, the book accepts 1e-7, a wrong one
-    gives errors near 1. Inputs that put a ReLU pre-activation within the step of 0,
-    where no derivative exists, raise ``ValueError`` instead of a misleading error.
+    ``g_num = (L(theta + eps) - L(theta - eps)) / (2 eps)`` is off by order ``eps**2``
+    plus rounding noise of about ``1e-16 |L| / eps``. Measured against the network's
+    largest gradient, a layer whose gradient vanished to that noise (deep sigmoid
+    stacks) raises no false alarm; the price is that an error in an array below about
+    1e-7 of the largest goes unseen. A correct float64 backward pass gives 1e-11 to
+    1e-8, the book accepts 1e-7, a wrong one gives errors near 1. An input that puts
+    a ReLU pre-activation within the step of its kink raises ``ValueError``.
     """
     if not isinstance(network, NeuralNetworkFromScratch):
         raise TypeError(check.message("network", "a float64 NeuralNetworkFromScratch",

@@ -14,19 +14,14 @@ DIVERGENCE_FACTOR = 10
 
 #: Variance of the initial weights of a layer with ``n_in`` inputs and ``n_out``
 #: outputs: He et al. (2015) for ReLU, Glorot & Bengio (2010) for sigmoid.
-INIT_VARIANCES = {
-    "he": lambda n_in, n_out: 2 / n_in,
-    "glorot": lambda n_in, n_out: 2 / (n_in + n_out),
-}
+INIT_VARIANCES = {"he": lambda n_in, n_out: 2 / n_in,
+                  "glorot": lambda n_in, n_out: 2 / (n_in + n_out)}
 
 
 class TrainingDiverged(ArithmeticError):
-    """Raised by :meth:`NeuralNetworkFromScratch.fit` when an epoch's mean loss is NaN,
-    inf or above ``DIVERGENCE_FACTOR * log(n_classes)``, or a parameter stops being finite.
-
-    Attributes: ``epoch`` (from 0), ``lr``, ``loss``, ``losses`` (of the epochs
-    before), ``cause`` and ``advice``.
-    """
+    """Raised by :meth:`NeuralNetworkFromScratch.fit` when an epoch's mean loss is NaN, inf
+    or above ``DIVERGENCE_FACTOR * log(n_classes)``, or a parameter stops being finite. Has
+    ``epoch`` (from 0), ``lr``, ``loss``, ``losses`` (epochs before), ``cause`` and ``advice``."""
 
     def __init__(self, epoch, lr, loss, losses, advice, params_overflowed):
         self.epoch, self.lr, self.loss, self.losses = epoch, lr, loss, list(losses)
@@ -131,8 +126,7 @@ class NeuralNetworkFromScratch:
         return check.targets(name, y, len(X), self.layer_sizes[-1], self.dtype)
 
     def _per_layer(self, name, value, shapes, origin):
-        """Refuse ``value`` unless it is what ``origin`` returns: one dict per layer of finite
-        float arrays, shaped as ``shapes[l]``."""
+        """Refuse ``value`` unless it is what ``origin`` returns, shaped as ``shapes``."""
         if not isinstance(value, (list, tuple)) or len(value) != len(shapes):
             raise TypeError(check.message(name, f"the list of {len(shapes)} dicts that {origin} "
                                                 "returns", check.describe(value)))
@@ -187,16 +181,14 @@ class NeuralNetworkFromScratch:
 
     def fit(self, X, y_onehot, n_epochs=200, batch_size=64, *, record_grad_norms=False,
             eval_data=None, on_epoch_end=None):
-        """Train with mini-batch SGD on ``X`` and one-hot rows or integer labels ``y_onehot``;
-        return the losses of the epochs (the mean over the samples of each one's loss in
-        its step, before that step's update).
+        """Train with mini-batch SGD on ``X`` and one-hot rows or labels ``y_onehot``; return
+        each epoch's loss (the mean of each sample's loss in its step, before the update).
 
-        The last batch of an epoch may be smaller. ``record_grad_norms`` records each
-        layer's ``||dW_l||_F``, averaged over the epoch's steps, in
-        ``history['grad_norms']`` (n_epochs, n_layers); ``eval_data=(X_val, y_val)``
-        records train and validation accuracy; ``on_epoch_end(epoch, loss)`` is called
-        after every epoch. Raises :class:`TrainingDiverged` when an epoch diverges,
-        with the parameters as they were before it.
+        The last batch may be smaller. ``record_grad_norms`` records each layer's
+        ``||dW_l||_F``, averaged over the epoch's steps, in ``history['grad_norms']``;
+        ``eval_data=(X_val, y_val)`` records train and validation accuracy;
+        ``on_epoch_end(epoch, loss)`` is called after every epoch. An epoch that diverges
+        raises :class:`TrainingDiverged`, with the parameters as they were before it.
         """
         X = self._X(X)
         Y = self._Y(y_onehot, X, "y_onehot")

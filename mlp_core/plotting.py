@@ -1,9 +1,6 @@
-"""Matplotlib figures of the chapter.
-
-Each function draws on the Axes it is given (or a new one) and returns it; it
-trains nothing and changes no global matplotlib settings. Colours come from
-the Okabe-Ito palette, which stays distinguishable under the common forms of
-colour blindness; lines also differ in style.
+"""Matplotlib figures of the chapter: each function draws on the Axes it is given (or a new
+one) and returns it, trains nothing and changes no global setting. Colours come from the
+Okabe-Ito palette, distinguishable under the common colour blindnesses; lines differ in style.
 """
 
 __all__ = ["plot_losses", "plot_grad_norms", "plot_accuracy", "plot_decision_boundary",
@@ -59,11 +56,8 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
 
 
 def plot_grad_norms(grad_norms, ax=None, title=None, ylabel=None):
-    """Per-layer gradient norms ``||dL/dW_l||_F`` over training, on a log axis.
-
-    ``grad_norms`` is ``(n_epochs, n_layers)``, as ``history['grad_norms']``;
-    ``ylabel`` names another per-layer size plotted instead (such as an RMS).
-    """
+    """Per-layer gradient norms ``history['grad_norms']`` (n_epochs, n_layers) over training,
+    on a log axis; ``ylabel`` names another per-layer size plotted instead (such as an RMS)."""
     grad_norms = np.asarray(grad_norms)
     ax = _axes(ax)
     n_layers = grad_norms.shape[1]
@@ -88,11 +82,8 @@ def plot_accuracy(history, ax=None, title=None):
 
 
 def plot_decision_boundary(network, X, y, ax=None, resolution=200, margin=0.5, title=None):
-    """Class regions of a network with 2 inputs and 2 classes, with the points ``X``, ``y`` on top.
-
-    The shading is the predicted probability of class 1; the white line,
-    where it is 0.5, is the decision boundary.
-    """
+    """Class regions of a network with 2 inputs and 2 classes, points ``X``, ``y`` on top:
+    shaded by the probability of class 1, the white line at 0.5 the decision boundary."""
     if (network.layer_sizes[0], network.layer_sizes[-1]) != (2, 2):
         raise ValueError(check.message("network", "a network with 2 inputs and 2 outputs",
                                        f"layer_sizes {network.layer_sizes}"))
@@ -163,12 +154,9 @@ def plot_activation(name, ax=None, z_range=(-5, 5)):
 
 
 def plot_computational_graph(nodes, edges, ax=None, title=None):
-    """A computational graph with each edge's forward value and its gradient.
-
-    ``nodes`` maps a name to ``(x, y, text)``; each edge ``(source, target,
-    value, gradient)`` is drawn as an arrow, the value above it and
-    ``gradient`` (of the loss with respect to that value) below it, in vermillion.
-    """
+    """A computational graph: ``nodes`` maps a name to ``(x, y, text)``; each edge ``(source,
+    target, value, gradient)`` is an arrow with the value above it and the gradient of the
+    loss with respect to that value below, in vermillion."""
     ax = _axes(ax, figsize=(7, 3))
     for source, target, value, gradient in edges:
         (x0, y0, start), (x1, y1, end) = nodes[source], nodes[target]

@@ -1,9 +1,6 @@
-"""The rules that check a reader's arguments where they enter mlp_core.
-
-Each rule is a function ``rule(name, value, ...)`` that returns the value
-converted (a float, an int, a float array...) or raises ``TypeError`` or
-``ValueError`` with the one message template of :func:`message`.
-"""
+"""The rules that check a reader's arguments where they enter mlp_core: each
+``rule(name, value, ...)`` returns the value converted (an int, a float array...) or
+raises ``TypeError`` or ``ValueError`` with the one template of :func:`message`."""
 
 import numbers
 

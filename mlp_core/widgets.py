@@ -1,15 +1,10 @@
-"""Explorers for the learning rate and hidden sizes (sections 2-4), in two modes.
-
-``'live'`` (JupyterLab): every released control retrains in the kernel.
-``'precomputed'`` (the HTML book, which has no kernel): every combination of
-the controls' options is trained when the cell runs, and the controls are
-linked in the browser (``jslink``) to ``Stack`` widgets of the stored pictures.
-``mode='auto'`` is ``'precomputed'`` when the environment variable
-``MLP_CORE_WIDGETS`` is ``precomputed`` (as in ``make book``), else ``'live'``.
-
-A control is a dict (see ``control``); a render function takes the settings
-``{name: value}`` and, live, an ``on_epoch_end`` callback, and returns
-``(png_bytes, alt_text, summary_html, code_line)``. No math lives here.
+"""Explorers for the learning rate and hidden sizes (sections 2-4), in two modes: ``'live'``
+(JupyterLab) retrains in the kernel whenever a control is released; ``'precomputed'`` (the
+HTML book, which has no kernel) trains every combination of the controls' options when the
+cell runs, and links the controls in the browser (``jslink``) to ``Stack`` widgets of the
+pictures. ``mode='auto'`` is ``'precomputed'`` where ``MLP_CORE_WIDGETS=precomputed`` (as
+in ``make book``). A render function takes the settings ``{name: value}`` (and, live, an
+``on_epoch_end``) and returns ``(png_bytes, alt_text, summary_html, code_line)``.
 """
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate"]
@@ -32,8 +27,7 @@ MODE_VARIABLE = "MLP_CORE_WIDGETS"
 
 
 def control(name, label, options, default, kind="slider"):
-    """One control: the experiment's keyword ``name``, its ``options`` and the ``default``
-    selected first, shown as a ``'slider'`` or a ``'toggle'``."""
+    """One control: the keyword ``name``, its ``options``, the ``default``, a slider or toggle."""
     return {"name": name, "label": label, "options": tuple(options), "default": default,
             "kind": kind}
 
@@ -77,8 +71,7 @@ def call_line(function, settings):
 
 
 def figure_html(png, alt):
-    """An ``<img>`` of the PNG bytes ``png`` with the alt text ``alt``, for an HTML widget
-    (ipywidgets' ``Image`` has no alt text)."""
+    """An ``<img>`` of the PNG bytes ``png`` with alt text (ipywidgets' ``Image`` has none)."""
     data = base64.b64encode(png).decode("ascii")
     return (f"<img class='mlp-figure' alt='{html.escape(alt, quote=True)}' "
             f"src='data:image/png;base64,{data}'>")
@@ -134,9 +127,7 @@ def build_live(title, controls, render, default_epochs=200):
     control_widgets = [_make_widget(spec) for spec in controls]
     progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                    layout={"width": "50%"})
-    status = widgets.HTML()
-    image = widgets.HTML()  # figure_html: an <img> with alt text
-    panel = widgets.HTML()
+    status, image, panel = widgets.HTML(), widgets.HTML(), widgets.HTML()  # image: figure_html
 
     def on_epoch_end(epoch, loss):
         progress.value = epoch + 1
@@ -220,24 +211,18 @@ def _diverged_axes(ax, run):
 # -- section 2: XOR ----------------------------------------------------------------
 
 XOR_CONTROLS = {
-    "precomputed": [
-        control("hidden", "hidden width", (2, 4, 8, 16), 4),
-        control("lr", "learning rate", (0.01, 0.05, 0.2, 0.5, 2.0, 10.0, 50.0), 0.5),
-    ],
-    "live": [
-        control("hidden", "hidden width", (2, 3, 4, 6, 8, 16, 32, 64), 4),
-        control("lr", "learning rate",
-                (0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0), 0.5),
-        control("seed", "seed", range(10), 0),
-    ],
+    "precomputed": [control("hidden", "hidden width", (2, 4, 8, 16), 4),
+                    control("lr", "learning rate", (0.01, 0.05, 0.2, 0.5, 2.0, 10.0, 50.0), 0.5)],
+    "live": [control("hidden", "hidden width", (2, 3, 4, 6, 8, 16, 32, 64), 4),
+             control("lr", "learning rate",
+                     (0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0), 0.5),
+             control("seed", "seed", range(10), 0)],
 }
 
 
 def render_xor(settings, on_epoch_end=None):
-    """Figure, alt text, summary and ``train_xor`` code line of one XOR run.
-
-    ``settings`` holds ``train_xor``'s ``hidden`` and ``lr``, optionally ``seed``.
-    """
+    """Figure, alt text, summary and ``train_xor`` code line of one XOR run with ``settings``
+    ``hidden``, ``lr`` and optionally ``seed``."""
     run = train_xor(**settings, on_epoch_end=on_epoch_end)
     fig = Figure(figsize=(8, 3.2), layout="constrained")
     loss_ax, boundary_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
@@ -269,29 +254,23 @@ def explore_xor(mode="auto"):
 
 DIGITS_EPOCHS = 30
 
+ACTIVATION_CONTROL = control("activation", "hidden activation", ("relu", "sigmoid"), "relu",
+                             kind="toggle")
 DIGITS_CONTROLS = {
-    "precomputed": [
-        control("activation", "hidden activation", ("relu", "sigmoid"), "relu", kind="toggle"),
-        control("hidden_1", "hidden 1", (32, 128), 128),
-        control("hidden_2", "hidden 2", (16, 64), 64),
-        control("lr", "learning rate", (0.001, 0.01, 0.1, 1.0, 10.0), 0.01),
-    ],
-    "live": [
-        control("activation", "hidden activation", ("relu", "sigmoid"), "relu", kind="toggle"),
-        control("hidden_1", "hidden 1", (8, 16, 32, 64, 128, 256), 128),
-        control("hidden_2", "hidden 2", (8, 16, 32, 64, 128, 256), 64),
-        control("lr", "learning rate",
-                (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), 0.01),
-        control("n_epochs", "epochs", (5, 10, 20, DIGITS_EPOCHS, 50, 100), DIGITS_EPOCHS),
-    ],
+    "precomputed": [ACTIVATION_CONTROL, control("hidden_1", "hidden 1", (32, 128), 128),
+                    control("hidden_2", "hidden 2", (16, 64), 64),
+                    control("lr", "learning rate", (0.001, 0.01, 0.1, 1.0, 10.0), 0.01)],
+    "live": [ACTIVATION_CONTROL, control("hidden_1", "hidden 1", (8, 16, 32, 64, 128, 256), 128),
+             control("hidden_2", "hidden 2", (8, 16, 32, 64, 128, 256), 64),
+             control("lr", "learning rate",
+                     (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), 0.01),
+             control("n_epochs", "epochs", (5, 10, 20, DIGITS_EPOCHS, 50, 100), DIGITS_EPOCHS)],
 }
 
 
 def render_digits(settings, on_epoch_end=None):
-    """Figure, alt text, summary and ``train_digits`` code line of one digits run.
-
-    ``settings`` holds ``activation``, ``hidden_1``, ``hidden_2``, ``lr``, optionally ``n_epochs``.
-    """
+    """Figure, alt text, summary and ``train_digits`` code line of one digits run with
+    ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` and optionally ``n_epochs``."""
     arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
                  "activation": settings["activation"],
                  "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS)}

@@ -98,10 +98,16 @@ def test_exp_and_sigmoid_at_the_ends_of_the_float_range():
     assert Scalar(-709.79).sigmoid().value == 0.0
 
 
-def test_a_network_of_over_100000_weights_takes_one_row():
-    net = NeuralNetworkFromScratch([64, 1600, 10], rng=0)  # 118,400 weights
-    X, y = np.full((2, 64), 0.5), np.array([3, 7])
-    with pytest.raises(ValueError, match=r"^`X` must be at most 1 rows for a network of 118,400"):
-        scalar_gradients(net, X, y)
-    loss, grads = scalar_gradients(net, X[:1], y[:1])
-    assert grads[0]["dW"].shape == (64, 1600)
+def test_the_row_cap_at_its_edges(monkeypatch):
+    import mlp_core.autodiff
+
+    monkeypatch.setattr(mlp_core.autodiff, "MAX_SCALAR_PRODUCTS", 100)
+    X, y = np.full((5, 3), 0.5), np.array([0, 1, 0, 1, 0])
+    small = NeuralNetworkFromScratch([3, 5, 2], rng=0)  # 25 weights: 4 rows
+    assert len(scalar_gradients(small, X[:4], y[:4])[1]) == 2
+    with pytest.raises(ValueError, match=r"^`X` must be at most 4 rows for a network of 25"):
+        scalar_gradients(small, X, y)
+    large = NeuralNetworkFromScratch([3, 30, 2], rng=0)  # 150 weights: still one row
+    assert scalar_gradients(large, X[:1], y[:1])[1][0]["dW"].shape == (3, 30)
+    with pytest.raises(ValueError, match=r"^`X` must be at most 1 rows for a network of 150"):
+        scalar_gradients(large, X[:2], y[:2])

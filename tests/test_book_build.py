@@ -3,9 +3,10 @@
 `make book` builds with `--nitpick --warningiserror --keep-going`,
 `nb_execution_raise_on_error` and `execute.stderr_output: error`; the
 negative controls below build tiny books with the same configuration and
-one defect each, and check that the build command exits non-zero.
+defective pages, and check that the build command exits non-zero and names each defect.
 """
 
+import re
 import shutil
 import subprocess
 
@@ -86,32 +87,39 @@ def test_rebuild_check_can_fail():
     assert "jupyter-book build" not in dry_run
 
 
+#: Tiny pages with one defect each, and what the build must report about it. A raising
+#: cell stops the build at once, so it gets a book of its own; the two warnings share one.
 DEFECTS = {
-    "none": "```{code-cell} ipython3\nprint(1 + 1)\n```\n",
-    "raising cell": "```{code-cell} ipython3\nraise ValueError('broken cell')\n```\n",
-    "warning on stderr": "```{code-cell} ipython3\nimport warnings\nwarnings.warn('stale')\n```\n",
-    "broken cross-reference": "See {numref}`fig-that-does-not-exist`.\n",
+    "raising": ("```{code-cell} ipython3\nraise ValueError('broken cell')\n```\n",
+                r"ExecutionError: \S*raising\.md"),
+    "stderr": ("```{code-cell} ipython3\nimport warnings\nwarnings.warn('stale')\n```\n",
+               r"stderr\.md:\d+: ERROR: stderr was found in the cell outputs"),
+    "xref": ("See {numref}`fig-that-does-not-exist`.\n",
+             r"xref\.md:\d+: WARNING: undefined label: 'fig-that-does-not-exist'"),
 }
 
 
-def build_tiny_book(tmp_path, body):
+def build_tiny_book(tmp_path, pages):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "site").symlink_to(ROOT / "site")  # the config's local extension
     shutil.copytree(ROOT / "_ext", tmp_path / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                       "  - file: book/page\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n" + "".join(
+        f"  - file: book/{name}\n" for name in pages))
     (tmp_path / "book" / "intro.md").write_text("# Tiny book\n\nA page for build tests.\n")
-    (tmp_path / "book" / "page.md").write_text(FRONT_MATTER + "\n# Page\n\n" + body)
+    for name in pages:
+        (tmp_path / "book" / f"{name}.md").write_text(
+            FRONT_MATTER + f"\n# Page {name}\n\n" + DEFECTS[name][0])
     return subprocess.run([JUPYTER_BOOK, "build", str(tmp_path), *BUILD_FLAGS],
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("defect", DEFECTS)
-def test_build_command_fails_on_each_defect(tmp_path, defect):
-    result = build_tiny_book(tmp_path, DEFECTS[defect])
-    if defect == "none":
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    else:
-        assert result.returncode != 0, f"the build ignored a {defect}"
+@pytest.mark.parametrize("pages", [["raising"], ["stderr", "xref"]], ids=str)
+def test_build_command_fails_and_names_each_defect(tmp_path, pages):
+    result = build_tiny_book(tmp_path, pages)
+    output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # colours off
+    assert result.returncode != 0, output[-2000:]
+    # Each defect is reported by name: the failure is not some unrelated problem.
+    for name in pages:
+        assert re.search(DEFECTS[name][1], output), (name, output[-3000:])
