@@ -24,7 +24,7 @@ export PYTHONHASHSEED := 0
 REPRODUCIBLE_KERNELS := OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book serve test lab bench bench-rebuild preview mutation browser-deps clean
+.PHONY: book serve test lab lab-reset bench bench-rebuild preview mutation browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,9 +82,9 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	touch $@
 
 # Tests run in parallel (pytest-xdist), each file's tests in one worker (loadfile): the
-# tests of a browser file share one Chromium and server, test_lab.py one JupyterLab, and
-# test_take_home.py the one port of `make serve`. (Not loadgroup: with pytest 9.2 it no
-# longer groups, pytest-dev/pytest-xdist#1386.)
+# tests of a browser file share one Chromium and server, test_lab.py its JupyterLab servers
+# and the pages it ran once, and test_take_home.py its downloads. (Not loadgroup: with
+# pytest 9.2 it no longer groups, pytest-dev/pytest-xdist#1386.)
 PYTEST_WORKERS ?= 3
 
 test: book browser-deps
@@ -99,11 +99,22 @@ LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter JUPYTER_RUNTIME_DIR=$(CURDIR)/.
   IPYTHONDIR=$(CURDIR)/.jupyter/ipython MPLCONFIGDIR=$(CURDIR)/.jupyter/matplotlib \
   MLP_CORE_WIDGETS=live $(REPRODUCIBLE_KERNELS)
 
-# LAB_DIR: the folder JupyterLab serves (the tests serve a copy of book/).
-LAB_DIR ?= $(CURDIR)/book
+# `make lab` serves the student's copy of the pages, LAB_COPY (lab/, ignored by git), made
+# from book/ by _ext/page_forms.py the first time (later only pages it lacks are added):
+# there the hidden result checks are left out and every solution is one closed dropdown,
+# and running, autosaving or saving never touches book/. `make lab-reset` replaces the
+# copy with fresh pages (the student's changes are lost). Authors edit book/ itself with
+# `make lab LAB_DIR=book`; the tests pass LAB_COPY to work in a temporary folder.
+LAB_COPY ?= $(CURDIR)/lab
+LAB_DIR ?= $(LAB_COPY)
 
 lab: $(STAMP)
+	@if [ "$(abspath $(LAB_DIR))" = "$(abspath $(LAB_COPY))" ]; then \
+	  $(BIN)/python _ext/page_forms.py book $(LAB_COPY); fi
 	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --allow-root --no-browser $(LAB_ARGS)
+
+lab-reset: $(STAMP)
+	$(BIN)/python _ext/page_forms.py book $(LAB_COPY) --reset
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
@@ -139,7 +150,7 @@ preview: $(STAMP)
 	$(REPRODUCIBLE_KERNELS) PYTHONPATH=$(CURDIR)/_ext:$(CURDIR)/site $(BIN)/sphinx-autobuild . $(PREVIEW_DIR)/html \
 	  -c $(PREVIEW_DIR)/conf --host 127.0.0.1 --port $(PREVIEW_PORT) \
 	  --watch mlp_core --watch _config.yml --watch _toc.yml \
-	  --re-ignore '(^|/)(\.venv|\.git|_build|tests|benchmarks|\.jupyter|__pycache__|\.ipynb_checkpoints)(/|$$)' \
+	  --re-ignore '(^|/)(\.venv|\.git|_build|lab|tests|benchmarks|\.jupyter|__pycache__|\.ipynb_checkpoints)(/|$$)' \
 	  -D nb_execution_cache_path=$(CURDIR)/_build/.jupyter_cache $(PREVIEW_ARGS)
 
 clean:

@@ -3,36 +3,136 @@
 For every page that is a notebook, the build writes the executed notebook
 (the page's cells with the outputs from Jupyter Book's execution cache, so
 exactly what the page shows) to ``_sources/<page>.ipynb`` and lets the theme
-list it in the page's download menu (``.ipynb``). The code cells the page
-removes (tag ``remove-cell``: the book's result checks, which assert this
-build's exact numbers and timings) are left out, as on the page; removed
-Markdown cells stay (the figure captions repeated for JupyterLab). Before the notebook's
-first code cell it adds a code cell that installs mlp_core from the wheel the
-site serves: ``%pip install <html_baseurl><wheel>``, with ``html_baseurl``
-from the build configuration (``html.baseurl`` in _config.yml) and the wheel
-that `make book` builds from pyproject.toml into the site's root. Each
-precomputed explorer's output also carries the picture it shows first
-(``image/png``), so that the notebook shows it where no widget state is
-loaded (a notebook viewer, an editor, a fresh kernel). A book
-without a pyproject.toml (the tests' tiny books) gets no take-home notebooks.
+list it in the page's download menu (``.ipynb``). It is written to run where it
+lands and to read well in any Jupyter front end:
+
+- Its first cell says what it is and what a kernel needs (ipykernel, and
+  nbclient to run it headless). Its first code cell (:data:`INSTALL_CODE`)
+  installs mlp_core from the site the notebook was downloaded from, or else
+  from the wheel file saved beside the notebook, and otherwise stops with a
+  message that names what failed and the two ways to fix it. The build
+  writes ``html.baseurl`` there; when a reader downloads from the menu, the
+  page's script (:data:`DOWNLOAD_SCRIPT`) puts in the address the page was
+  actually served from, so a book served or published elsewhere hands out
+  notebooks that install from where they came from.
+- The code cells the page removes (tag ``remove-cell``: the book's result
+  checks, which assert this build's exact numbers and timings) are left out.
+- Its Markdown is plain Markdown (``page_forms.plain_markdown``): math as
+  ``$$...$$`` with the book's equation numbers, exercises as headings, each
+  solution (text, code and what the code printed) in a collapsed
+  ``<details>``, and links to other pages and labels pointing at the
+  published pages (under ``html.baseurl``, likewise rewritten on download).
+- Each precomputed explorer's output also carries the picture it shows first
+  (``image/png``), so that the notebook shows it where no widget state is
+  loaded (a notebook viewer, an editor, a fresh kernel).
+
+The ``.md`` download (``_sources/<page>.md``) is the student's MyST copy that
+`make lab` serves (page_forms.py: no hidden checks, solutions in closed
+dropdowns, the book's numbering) with the same first cells; the menu saves it
+as a file instead of opening it in a tab. A book without a pyproject.toml (the
+tests' tiny books) gets no take-home notebooks.
 """
 
+import json
+import posixpath
 import re
 import tomllib
 from pathlib import Path
 
+import jupytext
 import nbformat
+from docutils.nodes import make_id
 from jupyter_cache import get_cache
 from myst_nb.core.read import read_myst_markdown_notebook
 from sphinx.errors import ExtensionError
 
-INSTALL_NOTE = (
-    "This notebook is a page of the chapter *Neural Network Math Review*. The next cell "
-    "installs `mlp_core`, the package every page imports, from the site this notebook "
-    "comes from, {site}; then run the cells from top to bottom. Where that site cannot be "
-    "reached, download `{wheel}` from it and install the file: `%pip install {wheel}`. "
-    "Its equations, cross-references and exercises render as in the book in JupyterLab "
-    "with the jupyterlab-myst extension; elsewhere they show as MyST source.")
+from page_forms import (drop_hidden_checks, is_hidden_check, merge_solutions, plain_notebook,
+                        section_numbers, student_copy)
+
+NOTE = (
+    "This notebook is section {section} of the chapter *Neural Network Math Review*, "
+    "downloaded from {page}. To run it you need Python 3.11 or newer and a Jupyter kernel "
+    "(`pip install ipykernel`; to run it without a browser, also `pip install nbclient`). "
+    "The next cell installs `mlp_core`, the package every section imports, and the "
+    "packages it needs: from the site this notebook comes from, {site}, or else from the "
+    "wheel file `{wheel}` saved beside this notebook. Then run the cells from top to "
+    "bottom. Each exercise's solution is folded below it: open it when you are done.")
+
+#: The install cell after its first lines, ``SITE = ...``, ``WHEEL = ...``, ``VERSION = ...``.
+INSTALL_CODE = r'''
+
+def pip_install(source):
+    """(pip's last line, None) when it installed ``source``, else (None, pip's error)."""
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--no-color", "--retries", "1",
+                          source], capture_output=True, text=True)
+    if pip.returncode == 0:
+        return pip.stdout.strip().splitlines()[-1], None
+    lines = [line.strip() for line in pip.stderr.splitlines() if line.strip()]
+    error = [line.lstrip("×╰─> ") for line in lines if line.startswith(("×", "╰─>", "ERROR"))]
+    return None, " ".join(error or lines[-1:])
+
+
+try:
+    installed = importlib.metadata.version("mlp_core")
+except importlib.metadata.PackageNotFoundError:
+    installed = None
+if installed == VERSION:
+    print(f"mlp_core {VERSION} is already installed")
+else:
+    failed = []
+    beside = pathlib.Path(WHEEL).resolve()  # in the notebook's folder
+    for source in (SITE + WHEEL, beside):
+        if isinstance(source, pathlib.Path) and not source.is_file():
+            failed.append(f"{source}: there is no such file")
+            continue
+        done, error = pip_install(str(source))
+        if done is not None:
+            print(done)
+            importlib.invalidate_caches()
+            break
+        reason = re.search(r"\[Errno -?\d+\][\w ]*", error)  # e.g. Connection refused
+        failed.append(f"{source}: {reason.group(0) if reason else error[:300]}")
+    else:
+        raise RuntimeError(
+            "mlp_core could not be installed, so the cells below cannot run.\n"
+            + "".join(f"- {failure}\n" for failure in failed)
+            + "Two ways to fix it, then run this cell again:\n"
+            "1. Set SITE above to the address the book is served from now.\n"
+            f"2. Download {WHEEL} from the book's site and save it in {beside.parent}."
+        ) from None'''
+
+INSTALL_HEAD = '''# Install mlp_core from the site this notebook comes from, or else from the wheel file
+# saved beside this notebook; stop here, saying what failed and how to fix it.
+import importlib
+import importlib.metadata
+import pathlib
+import re
+import subprocess
+import sys
+
+SITE = {site!r}  # the address the notebook was downloaded from
+WHEEL = {wheel!r}
+VERSION = {version!r}'''
+
+#: On a served page, the download menu saves its files (no new tab), and the notebook
+#: gets the address the page was served from wherever the build wrote html.baseurl.
+DOWNLOAD_SCRIPT = """
+document.addEventListener("click", async event => {
+  const link = event.target.closest(".dropdown-download-buttons a[href$='.ipynb'], "
+                                    + ".dropdown-download-buttons a[href$='.md']");
+  if (link === null) return;
+  event.preventDefault();
+  const site = new URL(document.documentElement.dataset.content_root || "./", location.href).href;
+  const text = (await (await fetch(link.href)).text()).split(BUILT_FOR).join(site);
+  const save = document.createElement("a");
+  save.href = URL.createObjectURL(new Blob([text], {type: "application/octet-stream"}));
+  save.download = link.pathname.split("/").pop();
+  document.body.append(save);
+  save.click();
+  save.remove();
+  setTimeout(() => URL.revokeObjectURL(save.href), 60000);
+});
+"""
 
 
 def wheel_name(root):
@@ -41,8 +141,53 @@ def wheel_name(root):
     return f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"
 
 
-def install_line(base_url, wheel):
-    return f"%pip install {base_url.rstrip('/')}/{wheel}"
+def first_cells(app, docname):
+    """The note and the install cell that open a take-home page."""
+    site, wheel = app.config.html_baseurl, wheel_name(app.srcdir)
+    section = section_numbers(app.srcdir).get(Path(docname).name, "")
+    note = NOTE.format(section=section, page=f"{site}{docname}.html", site=site, wheel=wheel)
+    head = INSTALL_HEAD.format(site=site, wheel=wheel, version=wheel.split("-")[1])
+    return [nbformat.v4.new_markdown_cell(note), nbformat.v4.new_code_cell(head + INSTALL_CODE)]
+
+
+class BookReferences:
+    """Numbers, titles and published addresses of the book's labels (page_forms.plain_markdown)."""
+
+    def __init__(self, app, docname):
+        self.env, self.docname = app.env, docname
+        self.base = app.config.html_baseurl
+        self.exercises = getattr(app.env, "sphinx_exercise_registry", {})
+
+    def url(self, docname, anchor=""):
+        return f"{self.base}{docname}.html" + (f"#{anchor}" if anchor else "")
+
+    def number(self, docname, kind, key):
+        return ".".join(map(str, self.env.toc_fignumbers[docname][kind][key]))
+
+    def equation(self, label):
+        docname, _ = self.env.domaindata["math"]["objects"][label]
+        node_id = make_id(f"equation-{label}")  # as Sphinx makes it: "equation-eq-backprop-dw"
+        number = self.number(docname, "displaymath", node_id)
+        return number if docname == self.docname else f"[{number}]({self.url(docname, node_id)})"
+
+    def exercise(self, label):
+        return self.number(self.exercises[label]["docname"], "exercise", label)
+
+    def reference(self, label):
+        if label in self.exercises:
+            return f"Exercise {self.exercise(label)}", self.url(self.exercises[label]["docname"], label)
+        docname, anchor, title = self.env.domaindata["std"]["labels"][label]
+        return title, self.url(docname, anchor)
+
+    def link(self, target):
+        if "://" in target or target.startswith("mailto:"):
+            return target
+        path, _, anchor = target.partition("#")
+        if not path:
+            labels = self.env.domaindata["std"]["anonlabels"]
+            return self.url(*labels[anchor]) if anchor in labels else self.url(self.docname, anchor)
+        docname = posixpath.normpath(posixpath.join(posixpath.dirname(self.docname), path))
+        return self.url(docname.removesuffix(".md"), anchor)
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -81,31 +226,39 @@ def add_static_pictures(notebook):
                     output["data"]["image/png"] = picture
 
 
-def take_home_notebook(app, docname):
-    """The executed notebook of ``docname`` with the install cell, or None for other pages."""
-    if not Path(app.srcdir, "pyproject.toml").is_file():
-        return None
+
+def is_notebook_page(app, docname):
+    """A page of the book that is a notebook (jupytext front matter with a kernelspec)."""
     path = Path(app.env.doc2path(docname))
-    text = path.read_text()
-    if not text.startswith("---\n") or "kernelspec:" not in text.split("\n---\n", 1)[0]:
+    text = path.read_text() if path.is_file() else ""
+    return (Path(app.srcdir, "pyproject.toml").is_file() and text.startswith("---\n")
+            and "kernelspec:" in text.split("\n---\n", 1)[0])
+
+
+def take_home_notebook(app, docname):
+    """The executed notebook of ``docname`` as a reader takes it home, or None for other pages."""
+    if not is_notebook_page(app, docname):
         return None
-    notebook = read_myst_markdown_notebook(text)
+    notebook = read_myst_markdown_notebook(Path(app.env.doc2path(docname)).read_text())
     cache = get_cache(app.env.mystnb_config.execution_cache_path)
     _, notebook = cache.merge_match_into_notebook(notebook)  # KeyError: page not executed
     notebook.metadata.pop("source_map", None)
-    notebook.cells = [cell for cell in notebook.cells if not is_removed_code(cell)]
-    add_static_pictures(notebook)
-    first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
-    site, wheel = app.config.html_baseurl, wheel_name(app.srcdir)
-    notebook.cells[first_code:first_code] = [
-        nbformat.v4.new_markdown_cell(INSTALL_NOTE.format(site=site, wheel=wheel)),
-        nbformat.v4.new_code_cell(install_line(site, wheel)),
-    ]
+    add_static_pictures(drop_hidden_checks(notebook))
+    plain_notebook(merge_solutions(notebook), BookReferences(app, docname))
+    notebook.cells[0:0] = first_cells(app, docname)
     return notebook
 
 
-def is_removed_code(cell):
-    return cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", [])
+def take_home_markdown(app, docname):
+    """The page's MyST source as the student's copy, opened by the same two cells."""
+    section = section_numbers(app.srcdir).get(Path(docname).name)
+    notebook = student_copy(jupytext.read(app.env.doc2path(docname)), section)
+    notebook.cells[0:0] = first_cells(app, docname)
+    return jupytext.writes(notebook, fmt="md:myst")
+
+
+#: The hidden result checks, as the tests name them.
+is_removed_code = is_hidden_check
 
 
 def offer_notebook(app, pagename, templatename, context, doctree):
@@ -121,13 +274,27 @@ def offer_notebook(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = pagename + ".ipynb"
 
 
+def write_markdown_downloads(app, exception):
+    """Replace the ``.md`` sources that Sphinx copies into ``_sources/`` (after
+    ``html-page-context``) by their take-home form."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for docname in sorted(app.env.found_docs):
+        target = Path(app.outdir, "_sources", docname + ".md")
+        if target.is_file() and is_notebook_page(app, docname):
+            target.write_text(take_home_markdown(app, docname))
+
+
 def check_config(app, config):
-    if not config.html_baseurl:
-        raise ExtensionError("take_home needs html.baseurl in _config.yml: the site's URL, "
-                             "from which the notebooks install the mlp_core wheel")
+    if not config.html_baseurl.endswith("/"):
+        raise ExtensionError("take_home needs html.baseurl in _config.yml, ending in '/': the "
+                             "site's URL, from which the notebooks install the mlp_core wheel; "
+                             f"got {config.html_baseurl!r}")
+    app.add_js_file(None, body=DOWNLOAD_SCRIPT.replace("BUILT_FOR", json.dumps(config.html_baseurl)))
 
 
 def setup(app):
     app.connect("config-inited", check_config)
     app.connect("html-page-context", offer_notebook, priority=400)
+    app.connect("build-finished", write_markdown_downloads)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,8 +1,10 @@
 """Starting the real `make lab` for the tests, and reading what JupyterLab renders.
 
 The server runs with ``HOME`` pointing at an empty folder, so a test can check that
-`make lab` writes nothing there, and serves ``LAB_DIR`` (the repository's ``book/`` or a
-copy of it, so that saves never touch the repository).
+`make lab` writes nothing there, and serves either the student's copy that `make lab`
+makes (``LAB_COPY``, a temporary folder in the tests) or ``LAB_DIR`` (a copy of
+``book/``, as an author would serve ``book/`` itself, so that saves never touch the
+repository).
 """
 
 import base64
@@ -12,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +24,10 @@ from browser_support import free_port
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "_ext"))
+
+from page_forms import parse_blocks  # noqa: E402
+
 TOKEN = "mlp-core-lab-test"
 SECTION_PAGES = sorted(path.name for path in (REPO / "book").glob("0[1-9]_*.md"))
 ALL_PAGES = sorted(path.name for path in (REPO / "book").glob("*.md"))
@@ -37,21 +44,27 @@ def get_json(url):
 
 
 @contextlib.contextmanager
-def running_lab(home, lab_dir=None, config_path=None):
+def running_lab(home, lab_dir=None, config_path=None, lab_copy=None, lab_args=""):
     """``(base_url, log)`` of `make lab` serving ``lab_dir`` with ``HOME=home``.
 
-    ``config_path`` is prepended to ``JUPYTER_CONFIG_PATH`` (a folder holding
-    ``labconfig/page_config.json``, for instance, to disable an extension).
+    Without ``lab_dir`` it serves the student's copy, made by `make lab` in ``lab_copy``
+    (``LAB_COPY``; a test passes a temporary folder). ``config_path`` is prepended to
+    ``JUPYTER_CONFIG_PATH`` (a folder holding ``labconfig/page_config.json``, for
+    instance, to disable an extension); ``lab_args`` go to JupyterLab.
     """
+    if lab_dir is None and lab_copy is None:
+        raise ValueError("give lab_dir or lab_copy: `make lab` alone makes lab/ in the repository")
     port = free_port()
     environment = dict(os.environ, HOME=str(home))
     environment.pop("JUPYTER_CONFIG_DIR", None)
     if config_path is not None:
         environment["JUPYTER_CONFIG_PATH"] = str(config_path)
     command = ["make", "-s", "lab", f"LAB_ARGS=--ip=127.0.0.1 --port={port} "
-               f"--IdentityProvider.token={TOKEN} --ServerApp.port_retries=0"]
+               f"--IdentityProvider.token={TOKEN} --ServerApp.port_retries=0 {lab_args}"]
     if lab_dir is not None:
         command.append(f"LAB_DIR={lab_dir}")
+    if lab_copy is not None:
+        command.append(f"LAB_COPY={lab_copy}")
     log = home.parent / f"lab-{port}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=output,
@@ -253,3 +266,59 @@ def image_bytes(page, selector):
              bytes.forEach(byte => { text += String.fromCharCode(byte); });
              return btoa(text); }""", selector)
     return base64.b64decode(encoded)
+
+
+# -- the student's copy after Run All ------------------------------------------------------
+
+#: Everything the open notebook shows as text, every cell laid out (hidden elements,
+#: closed dropdowns and collapsed cells contribute nothing).
+VISIBLE_TEXT = "() => document.querySelector('.jp-Notebook').innerText"
+OUTPUT_TEXT = """index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    const outputs = cell === null ? null : cell.querySelector('.jp-OutputArea');
+    return outputs === null ? '' : outputs.innerText; }"""
+ERROR_OUTPUTS = """() => [...document.querySelectorAll(
+    '.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]')].map(e => e.innerText)"""
+
+
+def flat(text):
+    return " ".join(text.split())
+
+
+def solution_phrases(notebook, per_solution=3):
+    """``{label: [phrases]}``: a few runs of plain words and a line of code from each
+    solution of the student's copy (a MyST ``{solution}`` in a Markdown cell), which must
+    not be on screen until the solution is opened."""
+    found = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for name, argument, _, body in parse_blocks(cell.source):
+            if name != "solution":
+                continue
+            code = [line.strip() for line in re.findall(r"```python\n(.*?)```", body, re.S)
+                    for line in line.splitlines() if len(line.strip()) > 20][:1]
+            prose = re.sub(r"```.*?```|\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\{\w+\}`[^`]*`", "|", body,
+                           flags=re.S)
+            runs = re.findall(r"[A-Za-z][A-Za-z ,'-]{30,}", flat(prose))
+            found[argument.strip()] = code + runs[:per_solution]
+    return found
+
+
+def shown_solution_phrases(page, phrases):
+    """The phrases of ``phrases`` (``{label: [...]}``) that the open notebook shows."""
+    text = flat(page.evaluate(VISIBLE_TEXT))
+    return sorted(phrase for found in phrases.values() for phrase in found if flat(phrase) in text)
+
+
+def save_with_keyboard(page, path, timeout=30):
+    """File ▸ Save (Ctrl+S) in the open notebook; wait until ``path`` is written."""
+    before = path.stat().st_mtime_ns
+    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + timeout
+    while path.stat().st_mtime_ns == before:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path.name} was not saved")
+        time.sleep(0.2)
