@@ -17,8 +17,9 @@ Pages paint their text and math before the widget runtime, which they may never 
   ``<head>``: ``site/static/mlp-book.js`` loads it once an explorer comes near the
   viewport (or the page is printed), from the list in ``<script id="mlp-widget-runtime">``,
   and first gives it the MathJax 2 call it makes (``MathJax.Hub.Queue``) on top of MathJax 3;
-- the widget state (up to 0.9 MB of JSON) moves from the ``<head>`` to the end of
-  the page body;
+- the widget state (up to 0.9 MB of JSON, the explorers' pictures) moves from the
+  ``<head>`` to a file beside the page, ``<page>.widgets.json``, which mlp-book.js
+  fetches with the runtime and hands to it as the ``<script>`` it reads;
 - ``site/templates/layout.html`` drops the theme's ``fontawesome.js`` (its stylesheet
   already draws the icons with the Font Awesome web font) and defers the search scripts;
 - sphinx-thebe, which Jupyter Book always loads and this book never uses, is switched
@@ -28,7 +29,8 @@ Fixes of generated markup (:func:`fix_page_markup`), so the pages are valid HTML
 pass axe: bibliography entries as list items (docutils writes the deprecated
 ``role="doc-biblioentry"`` in a ``role="list"``); MyST-NB's toggles of hidden cells
 name themselves by their visible text and hold no ``<p>`` in their ``<summary>``;
-sphinx-exercise's ``exercise-content``/``solution-content`` ids made unique; one
+sphinx-exercise's ``exercise-content``/``solution-content`` ids made unique; no list
+inside a ``<p>`` (napoleon's "Returns" of several values in the reference); one
 ``<meta name="viewport">``; a ``<meta name="description">`` per page (its first
 paragraph).
 
@@ -73,6 +75,8 @@ HTML_MANAGER_DIST = ("@jupyter-widgets/html-manager", "dist")
 HTML_MANAGER_FONTS = "@jupyter-widgets/html-manager/dist"
 FONT_SUFFIXES = {".woff", ".woff2", ".ttf", ".eot", ".svg"}
 WIDGET_STATE_TYPE = "application/vnd.jupyter.widget-state+json"
+#: The widget state of ``<page>.html`` is ``<page>.widgets.json`` beside it.
+WIDGET_STATE_SUFFIX = ".widgets.json"
 
 
 def _source(package, path):
@@ -162,6 +166,8 @@ SUMMARY_PARAGRAPHS = re.compile(
     r'<p class="expanded admonition-title">(.*?)</p>\s*</summary>', re.S)
 REPEATED_IDS = re.compile(r'id="(exercise-content|solution-content)"')
 DOCUTILS_VIEWPORT = re.compile(r'\s*<meta name="viewport"[^>]*>')
+#: napoleon's "Returns" with several values: a list inside a <p>, which HTML closes early.
+LIST_IN_PARAGRAPH = re.compile(r'<p>\s*(<ul class="simple">.*?</ul>)\s*</p>', re.S)
 
 
 def _summary(match):
@@ -213,15 +219,20 @@ def fix_page_markup(app, pagename, templatename, context, doctree):
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
     body = SUMMARY_PARAGRAPHS.sub(_summary, body)
     body = _unique_ids(body)
+    body = LIST_IN_PARAGRAPH.sub(r"\1", body)
     scripts = context.get("script_files", [])
     state = [s for s in scripts if getattr(s, "attributes", {}).get("type") == WIDGET_STATE_TYPE]
     if state:
+        # The widget state goes to a file of its own beside the page, fetched with the runtime.
         context["script_files"] = [s for s in scripts if s not in state]
+        target = Path(app.outdir, pagename + WIDGET_STATE_SUFFIX)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(state[0].attributes["body"], encoding="utf-8")
         pathto = context["pathto"]
-        runtime = [{"src": pathto(f"_static/{path}", 1), "integrity": digest}
-                   for path, digest in widget_runtime()]
-        body += (f'\n<script type="{WIDGET_STATE_TYPE}">{state[0].attributes["body"]}</script>'
-                 f'\n<script type="application/json" id="mlp-widget-runtime">'
+        runtime = {"state": Path(pagename).name + WIDGET_STATE_SUFFIX,  # beside the page
+                   "scripts": [{"src": pathto(f"_static/{path}", 1), "integrity": digest}
+                               for path, digest in widget_runtime()]}
+        body += (f'\n<script type="application/json" id="mlp-widget-runtime">'
                  f'{json.dumps(runtime)}</script>\n')
     context["body"] = body
     metatags = DOCUTILS_VIEWPORT.sub("", context.get("metatags", ""))

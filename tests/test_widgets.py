@@ -5,10 +5,9 @@ import json
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from book_paths import FIGURE_HTML, WIDGET_STATE, stored_runs
+from book_paths import FIGURE_HTML, stored_runs, widget_state_file
 from mlp_core import widgets
 
 PRECOMPUTED = {"xor": widgets.explore_xor, "learning_rate": widgets.explore_learning_rate}
@@ -18,8 +17,7 @@ BUILT_PAGE = {"xor": "book/02_forward_pass.html", "learning_rate": "book/04_what
 
 def built_grid(page_path):
     """``{combination_class: (figure_html, panel_html)}`` of the explorer stored in a built page."""
-    (script,) = BeautifulSoup(page_path.read_text(), "html.parser").select(WIDGET_STATE)
-    return stored_runs(json.loads(script.string)["state"])
+    return stored_runs(json.loads(widget_state_file(page_path).read_text())["state"])
 
 
 @pytest.mark.parametrize("name", PRECOMPUTED)

@@ -1,10 +1,11 @@
 /* The book's own script (site/mlp_site.py adds it to every page, deferred).
  *
- * 1. The widget runtime, loaded late. A page with explorers lists the scripts that
- *    render them (require.js, the ipywidgets HTML manager) in
- *    <script id="mlp-widget-runtime">; they load once an explorer comes within a
- *    screen or two of the viewport, or when the page is printed, so the text and
- *    math paint first and a reader who never reaches an explorer never downloads them.
+ * 1. The widget runtime, loaded late. A page with explorers names its widget state
+ *    (<page>.widgets.json) and the scripts that render it (require.js, the ipywidgets
+ *    HTML manager) in <script id="mlp-widget-runtime">; they load once an explorer
+ *    comes within a screen or two of the viewport, or when the page is printed, so
+ *    the text and math paint first and a reader who never reaches an explorer never
+ *    downloads them. The state becomes the <script> the HTML manager reads.
  *    The HTML manager typesets widget labels with MathJax 2's MathJax.Hub.Queue; under
  *    MathJax 3 that object is missing, so it gets a Hub whose Queue hands
  *    ["Typeset", hub, element] to MathJax 3's typesetPromise.
@@ -53,14 +54,26 @@
     };
   }
 
+  function loadState(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("could not load " + url + ": " + response.status);
+      return response.text();
+    }).then(function (text) {
+      const script = document.createElement("script");
+      script.type = "application/vnd.jupyter.widget-state+json";
+      script.textContent = text;
+      document.body.appendChild(script);
+    });
+  }
+
   function loadWidgets() {
     if (runtime) return runtime;
     const list = document.getElementById("mlp-widget-runtime");
     if (!list) return Promise.resolve();
-    const scripts = JSON.parse(list.textContent);
-    runtime = mathJaxReady().then(function () {
+    const config = JSON.parse(list.textContent);
+    runtime = Promise.all([loadState(config.state), mathJaxReady()]).then(function () {
       shimMathJax2();
-      return scripts.reduce(function (previous, entry) {
+      return config.scripts.reduce(function (previous, entry) {
         return previous.then(function () { return loadScript(entry); });
       }, Promise.resolve());
     });

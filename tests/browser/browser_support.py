@@ -11,7 +11,6 @@ the page's origin is aborted and recorded, and the tests fail on it.
 import contextlib
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -77,7 +76,7 @@ class OfflineRouter:
     base: str
     blocked: list = field(default_factory=list)  # off-origin URLs the page asked for
     requested: list = field(default_factory=list)  # the site's URLs it asked for
-    replaced: dict = field(default_factory=dict)  # path -> HTML served instead of the file
+    replaced: dict = field(default_factory=dict)  # path -> text served instead of the file
 
     def __call__(self, route):
         url = route.request.url
@@ -85,7 +84,8 @@ class OfflineRouter:
             self.requested.append(url)
             path = url[len(self.base) + 1:].partition("#")[0]
             if path in self.replaced:
-                return route.fulfill(body=self.replaced[path], content_type="text/html")
+                kind = "application/json" if path.endswith(".json") else "text/html"
+                return route.fulfill(body=self.replaced[path], content_type=kind)
             return route.continue_()
         self.blocked.append(url)
         return route.abort()
@@ -119,8 +119,8 @@ class OpenedPage:
 
 def open_page(browser, base, path, viewport=None, color_scheme="light", replaced=None):
     """A page on ``base/path`` in a new browser context, offline, every error recorded.
-    ``replaced`` maps site paths to HTML served in their place (the negative controls'
-    edited pages), so no copy of the site is needed."""
+    ``replaced`` maps site paths to the text served in their place (the negative controls'
+    edited pages and widget states), so no copy of the site is needed."""
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
                                   color_scheme=color_scheme)
     router = OfflineRouter(base, replaced=dict(replaced or {}))
@@ -140,16 +140,10 @@ def open_page(browser, base, path, viewport=None, color_scheme="light", replaced
     return opened
 
 
-WIDGET_STATE_SCRIPT = re.compile(
-    r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)', re.S)
-
-
-def edit_widget_state(html, edit):
-    """``(page, result)``: the page ``html`` after ``edit(models)`` changed the models of
-    its widget state in place, and what ``edit`` returned (for the negative controls)."""
-    match = WIDGET_STATE_SCRIPT.search(html)
-    assert match, "no widget state in the page"
-    state = json.loads(match.group(2))
+def edit_widget_state(text, edit):
+    """``(state, result)``: a page's widget state file (``<page>.widgets.json``, its text
+    ``text``) after ``edit(models)`` changed its models in place, and what ``edit``
+    returned (for the negative controls)."""
+    state = json.loads(text)
     result = edit(state["state"])
-    text = json.dumps(state).replace("</", "<\\/")
-    return html[:match.start(2)] + text + html[match.end(2):], result
+    return json.dumps(state), result

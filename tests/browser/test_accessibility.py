@@ -14,6 +14,7 @@
 import re
 
 import pytest
+from book_paths import widget_state_file
 from browser_support import NODE_MODULES, edit_widget_state, open_page
 from test_pages import PAGES as READER_PAGES
 from test_pages import page_path, set_mode as set_colour_mode
@@ -157,24 +158,26 @@ def test_explorer_text_was_measured_in_both_modes(chromium, book_url):
         opened.page.context.close()
 
 
-def strip_alt_of_shown_run(html, combination):
-    """The page with the alt text removed from the figure of one stored run."""
+def strip_alt_of_shown_run(state, combination):
+    """The widget state text with the alt text removed from the figure of one stored run."""
     def strip(models):
         [run] = [m for m in models.values() if combination in m["state"].get("_dom_classes", [])]
         figure = models[run["state"]["children"][0].removeprefix("IPY_MODEL_")]["state"]
         figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"])
         assert count == 1
 
-    return edit_widget_state(html, strip)[0]
+    return edit_widget_state(state, strip)[0]
 
 
 def test_negative_control_image_without_alt_fails(chromium, book_url, html_dir, axe_source):
     name = "02_forward_pass"
+    state_file = widget_state_file(html_dir / page_path(name))
     # The run the XOR explorer shows on loading (its controls' defaults).
     defaults = {control.name: control.default for control in XOR_CONTROLS["precomputed"]}
-    html = strip_alt_of_shown_run((html_dir / page_path(name)).read_text(encoding="utf-8"),
-                                  combination_class(defaults))
-    opened = load(chromium, book_url, page_path(name), replaced={page_path(name): html})
+    state = strip_alt_of_shown_run(state_file.read_text(encoding="utf-8"),
+                                   combination_class(defaults))
+    opened = load(chromium, book_url, page_path(name),
+                  replaced={str(state_file.relative_to(html_dir)): state})
     try:
         violations = serious_violations(opened.page, axe_source)
         assert [v["id"] for v in violations] == ["image-alt"], describe(violations)

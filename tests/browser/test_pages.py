@@ -36,10 +36,11 @@ import time
 from dataclasses import dataclass
 
 import sys
+from html.parser import HTMLParser
 
 import pytest
 from bs4 import BeautifulSoup
-from book_paths import FIGURE_HTML, ROOT, WIDGET_STATE, stored_runs
+from book_paths import FIGURE_HTML, ROOT, WIDGET_STATE, stored_runs, widget_state_file
 from browser_support import HTML_DIR, edit_widget_state, open_page, serve
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
@@ -103,7 +104,8 @@ def wait_for_math(page):
 
 
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
-WIDGET_RUNTIME = ("/_static/vendor/requirejs/require.js", "/_static/vendor/html-manager/embed-amd.js")
+WIDGET_RUNTIME = ("/_static/vendor/requirejs/require.js", "/_static/vendor/html-manager/embed-amd.js",
+                  ".widgets.json")
 
 
 def wait_for_explorers(page, timeout=30_000):
@@ -451,8 +453,8 @@ def test_page_renders_offline_with_no_error_and_nothing_cut_off(chromium, book_u
     try:
         n_math = wait_for_math(page)
         if page.locator(WIDGET_VIEW).count():
-            assert not requested_runtime(opened), (
-                "the widget runtime loaded before an explorer came near the viewport")
+            assert not requested_runtime(opened) and not page.locator(WIDGET_STATE).count(), (
+                "the widget runtime or state loaded before an explorer came near the viewport")
         wait_for_explorers(page)
         page.wait_for_timeout(300)  # late errors from the widget manager
         opened.assert_offline_ok()
@@ -557,6 +559,66 @@ def test_negative_control_a_citation_without_its_anchor_is_found(section_soups, 
     assert len(problems) == 1 and "not to an entry" in problems[0], problems
 
 
+# -- markup of the project's own making -------------------------------------------------------
+
+BLOCK_TAGS = {"div", "ul", "ol", "table", "pre", "dl", "section", "p", "h1", "h2", "h3", "h4",
+              "figure", "blockquote", "details"}
+VOID_TAGS = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "col", "area", "base"}
+
+
+class MarkupCheck(HTMLParser):
+    """What the Nu HTML checker reported on the built pages: a block element inside a <p>
+    or a <summary>, repeated ids, more or less than one viewport meta, no description."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.ids, self.problems, self.metas = [], {}, [], {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for parent in ("p", "summary"):
+            if parent in self.stack and tag in BLOCK_TAGS:
+                self.problems.append(f"<{tag}> inside <{parent}> at line {self.getpos()[0]}")
+        if "id" in attrs:
+            self.ids[attrs["id"]] = self.ids.get(attrs["id"], 0) + 1
+        if tag == "meta" and attrs.get("name") in ("viewport", "description"):
+            self.metas[attrs["name"]] = self.metas.get(attrs["name"], 0) + 1
+        if tag not in VOID_TAGS:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+    def report(self):
+        repeated = sorted(i for i, n in self.ids.items() if n > 1)
+        return self.problems + ([f"repeated ids {repeated[:5]}"] if repeated else []) + [
+            f"{self.metas.get(name, 0)} <meta name={name!r}>" for name in ("viewport", "description")
+            if self.metas.get(name, 0) != 1]
+
+
+def markup_problems(html):
+    check = MarkupCheck()
+    check.feed(html)
+    return check.report()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_markup_is_valid_where_the_project_makes_it(name):
+    assert markup_problems((HTML_DIR / page_path(name)).read_text()) == []
+
+
+def test_negative_control_invalid_markup_is_found():
+    html = (HTML_DIR / page_path("02_forward_pass")).read_text()
+    html = html.replace("</article>", '<p><ul><li>x</li></ul></p><div id="exercise-content-1">'
+                        '</div></article>', 1).replace('<meta name="description"', '<meta name="x"')
+    problems = markup_problems(html)
+    assert any(p.startswith("<ul> inside <p>") for p in problems), problems
+    assert "repeated ids ['exercise-content-1']" in problems, problems
+    assert "0 <meta name='description'>" in problems, problems
+
+
 # -- the chapter PDF ---------------------------------------------------------------------------
 
 
@@ -601,8 +663,13 @@ def pdf_text():
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
-def test_chapter_pdf_has_every_section_with_numbered_equations(pdf_text):
+def test_chapter_pdf_has_every_section_with_numbered_equations(pdf_text, section_soups):
     assert pdf_problems(pdf_text) == []
+    # Offered in every page's download menu, and from the intro's text.
+    for name, soup in section_soups.items():
+        menu = soup.select(f'.dropdown-download-buttons a[href$="/{CHAPTER_PDF}"]')
+        assert len(menu) == 1, f"{name}: no {CHAPTER_PDF} in the download menu"
+    assert section_soups["intro"].select(f'article a[href="../{CHAPTER_PDF}"]')
     numbers = re.findall(r"\((\d)\.\d+\)", "\n".join(pdf_text))
     assert {"1", "2", "3", "4"} <= set(numbers)
 
@@ -628,9 +695,9 @@ def test_explorer_shows_stored_run_of_every_position(chromium, book_url, name):
         opened.page.context.close()
 
 
-def remove_links(html):
-    """The page with every LinkModel (control <-> Stack jslink) dropped from its widget
-    state, and how many were dropped."""
+def remove_links(state):
+    """The widget state text with every LinkModel (control <-> Stack jslink) dropped, and
+    how many were dropped."""
     def drop_links(models):
         links = [k for k, m in models.items() if m["model_name"] == "LinkModel"]
         assert links, "the page has no LinkModel to remove"
@@ -638,13 +705,15 @@ def remove_links(html):
             del models[key]
         return len(links)
 
-    return edit_widget_state(html, drop_links)
+    return edit_widget_state(state, drop_links)
 
 
 def test_negative_control_without_links_fails(chromium, book_url, html_dir):
     name = "02_forward_pass"
-    html, n_links = remove_links((html_dir / page_path(name)).read_text(encoding="utf-8"))
-    opened = open_page(chromium, book_url, page_path(name), replaced={page_path(name): html})
+    state_file = widget_state_file(html_dir / page_path(name))
+    state, n_links = remove_links(state_file.read_text(encoding="utf-8"))
+    opened = open_page(chromium, book_url, page_path(name), replaced={
+        str(state_file.relative_to(html_dir)): state})
     try:
         with pytest.raises(AssertionError) as failure:
             check_explorers(opened.page, PAGE_EXPLORERS[name])
