@@ -22,6 +22,7 @@ Pages paint their text and math before the widget runtime, which they may never 
   fetches with the runtime and hands to it as the ``<script>`` it reads;
 - ``site/templates/layout.html`` drops the theme's ``fontawesome.js`` (its stylesheet
   already draws the icons with the Font Awesome web font) and defers the search scripts;
+  every other external script is deferred too (:func:`defer_scripts`);
 - sphinx-thebe, which Jupyter Book always loads and this book never uses, is switched
   off (its inline script was added twice and threw on every page).
 
@@ -224,7 +225,7 @@ def fix_page_markup(app, pagename, templatename, context, doctree):
     state = [s for s in scripts if getattr(s, "attributes", {}).get("type") == WIDGET_STATE_TYPE]
     if state:
         # The widget state goes to a file of its own beside the page, fetched with the runtime.
-        context["script_files"] = [s for s in scripts if s not in state]
+        scripts[:] = [s for s in scripts if s not in state]
         target = Path(app.outdir, pagename + WIDGET_STATE_SUFFIX)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(state[0].attributes["body"], encoding="utf-8")
@@ -240,6 +241,27 @@ def fix_page_markup(app, pagename, templatename, context, doctree):
     if text:
         metatags += f'\n<meta name="description" content="{html.escape(text)}" />'
     context["metatags"] = metatags
+
+
+#: Scripts that inline scripts of the page use as they run: they stay synchronous.
+KEEP_SYNCHRONOUS = ("documentation_options.js",)
+
+
+def defer_scripts(app, pagename, templatename, context, doctree):
+    """Every external script of the <head> deferred: none is needed to paint the page
+    (sphinx-book-theme, togglebutton, copybutton, sphinx-design and Sphinx's own run once
+    the document is parsed), so the text paints without waiting for them."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts = context.get("script_files", [])
+    for index, script in enumerate(scripts):
+        attributes = getattr(script, "attributes", {})
+        filename = str(getattr(script, "filename", "") or "")
+        if (not filename or "async" in attributes or "defer" in attributes
+                or filename.endswith(KEEP_SYNCHRONOUS)):
+            continue
+        scripts[index] = _JavaScript(filename, priority=script.priority,
+                                     **{**attributes, "defer": "defer"})
 
 
 def offer_chapter_pdf(app, pagename, templatename, context, doctree):
@@ -261,7 +283,9 @@ def setup(app):
     app.connect("builder-inited", switch_off_thebe)
     app.add_css_file("mlp-book.css")
     app.add_js_file("mlp-book.js", defer="defer")
-    app.connect("html-page-context", fix_page_markup)
+    app.connect("html-page-context", fix_page_markup, priority=800)  # after MyST-NB (500)
     app.connect("html-page-context", offer_chapter_pdf, priority=600)
+    # After every extension has added its scripts for the page (MyST-NB at 500).
+    app.connect("html-page-context", defer_scripts, priority=900)
     app.connect("build-finished", copy_vendor_files)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
