@@ -24,7 +24,7 @@ export PYTHONHASHSEED := 0
 REPRODUCIBLE_KERNELS := OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book serve test lab bench bench-rebuild preview browser-deps clean
+.PHONY: book serve test lab bench bench-rebuild preview mutation browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -122,6 +122,17 @@ $(BENCH_STAMP): benchmarks/package.json benchmarks/package-lock.json
 bench: book $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_pages.py
+
+# Mutation testing of the math modules against the fast unit tests ([tool.mutmut] in
+# pyproject.toml; not part of `make test`, about 10 minutes on 2 cores): prints the
+# score and every surviving mutant.
+mutation: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-mutation.txt
+	rm -rf mutants
+	$(REPRODUCIBLE_KERNELS) $(BIN)/mutmut run --max-children 2 >/dev/null || true
+	$(BIN)/mutmut export-cicd-stats >/dev/null
+	$(BIN)/python tests/mutation_report.py
+	$(BIN)/mutmut results
 
 # The three rebuild times of `make book` (prose edit, code edit, mlp_core change),
 # measured on a temporary copy of the repository.

@@ -33,14 +33,14 @@ IMPLEMENTS = {
     "mlp_core.activations.softmax": ("book/01_composition", ["eq-composition-softmax"]),
     "mlp_core.losses.cross_entropy": ("book/01_composition", ["eq-composition-loss"]),
     "mlp_core.network.NeuralNetworkFromScratch": ("book/02_forward_pass", ["eq-forward-he"]),
-    "mlp_core.network.NeuralNetworkFromScratch.forward": (
+    "mlp_core.network.NeuralNetworkFromScratch._forward": (
         "book/02_forward_pass",
         ["eq-forward-input", "eq-forward-affine", "eq-forward-hidden", "eq-forward-output"]),
-    "mlp_core.network.NeuralNetworkFromScratch.backward": (
+    "mlp_core.network.NeuralNetworkFromScratch._backward": (
         "book/03_backpropagation",
         ["eq-backprop-delta-output", "eq-backprop-dW", "eq-backprop-db",
          "eq-backprop-delta-hidden"]),
-    "mlp_core.network.NeuralNetworkFromScratch.update": ("book/03_backpropagation",
+    "mlp_core.network.NeuralNetworkFromScratch._update": ("book/03_backpropagation",
                                                          ["eq-sgd-update"]),
     "mlp_core.gradcheck.gradient_check": ("book/03_backpropagation",
                                           ["eq-backprop-central-difference"]),

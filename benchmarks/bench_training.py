@@ -8,10 +8,7 @@ mini-batch SGD (batch 64, lr 0.01) for 100 epochs on all 1797 scaled digits
 per run. Contestants:
 
 * ``mlp_core f64`` / ``mlp_core f32``: ``NeuralNetworkFromScratch.fit`` in
-  float64 and float32, with fit's default of holding the BLAS to 1 thread;
-* ``mlp_core f64, default threads``: the same with ``blas_threads=None``, to
-  show what the 1-thread hold gives (timed over 20 epochs and scaled to 100,
-  as it can be very slow on a busy machine);
+  float64 and float32 (fit holds the BLAS to 1 thread);
 * ``sklearn MLPClassifier``: the same work (same layers, plain SGD without
   momentum or weight decay, constant lr, 100 epochs, no early stop), also
   under a 1-thread BLAS limit so that the comparison is fair;
@@ -62,7 +59,6 @@ from mlp_core.widgets import (  # noqa: E402
     explore_digits,
     explore_learning_rate,
     explore_xor,
-    precomputed_grid,
     render_digits,
     render_xor,
 )
@@ -77,9 +73,6 @@ X, y = mlp_core.load_digits_scaled()
 Y = np.eye(10)[y]
 N_BATCHES = -(-len(X) // BATCH_SIZE)  # 29: 28 full batches and one of 5 rows
 N_STEPS = N_EPOCHS * N_BATCHES
-#: Multi-threaded BLAS on these small products can be >10x slower on a busy
-#: machine, so that contestant trains this many epochs, scaled to N_EPOCHS.
-DEFAULT_THREADS_EPOCHS = 20
 
 
 def timed(run):
@@ -91,12 +84,10 @@ def timed(run):
 
 # -- contestants: each builds its model, then returns the seconds of 100 epochs --
 
-def mlp_core_fit(dtype=np.float64, blas_threads=1, n_epochs=N_EPOCHS):
+def mlp_core_fit(dtype=np.float64):
     def contestant():
         network = mlp_core.NeuralNetworkFromScratch(LAYERS, lr=LR, rng=0, dtype=dtype)
-        seconds = timed(lambda: network.fit(X, Y, n_epochs=n_epochs, batch_size=BATCH_SIZE,
-                                            blas_threads=blas_threads))
-        return seconds * N_EPOCHS / n_epochs
+        return timed(lambda: network.fit(X, Y, n_epochs=N_EPOCHS, batch_size=BATCH_SIZE))
     return contestant
 
 
@@ -176,8 +167,6 @@ def matmul_floor():
 CONTESTANTS = {
     "mlp_core f64": mlp_core_fit(np.float64),
     "mlp_core f32": mlp_core_fit(np.float32),
-    "mlp_core f64, default threads*": mlp_core_fit(np.float64, blas_threads=None,
-                                                   n_epochs=DEFAULT_THREADS_EPOCHS),
     "sklearn MLPClassifier": sklearn_fit,
     "numpy ceiling (fused, not book)": numpy_ceiling,
     "matmul floor (8 products/step)": matmul_floor,
@@ -202,10 +191,15 @@ def precomputed_cost():
     rows = {}
     for name, explore in EXPLORERS.items():
         start = time.perf_counter()
-        grid = precomputed_grid(explore("precomputed"))
+        pending, figures = [explore("precomputed")], []
         seconds = time.perf_counter() - start
-        # The page stores each PNG base64-encoded: 4 bytes per 3.
-        rows[name] = (len(grid), seconds, sum(len(png) for png, _ in grid.values()) * 4 / 3 / 1e3)
+        while pending:  # every stored figure: an HTML widget holding an <img>
+            widget = pending.pop()
+            pending.extend(getattr(widget, "children", ()))
+            value = getattr(widget, "value", None)
+            if isinstance(value, str) and "class='mlp-figure'" in value:
+                figures.append(value)
+        rows[name] = (len(figures), seconds, sum(map(len, figures)) / 1e3)
     return rows
 
 
@@ -243,8 +237,6 @@ def main():
         print(f"{name:<32} {seconds:>15.3f} {seconds / N_STEPS * 1e6:>14.1f} "
               f"{min(samples[name]):>8.3f}")
 
-    print(f"* {DEFAULT_THREADS_EPOCHS} epochs timed, scaled to {N_EPOCHS}")
-
     f64 = t["mlp_core f64"]
     # The speed target: within about 1.2x of the fused numpy ceiling (1.2 to 1.26 in
     # medians on the 2-core machine; the line is drawn at 1.3), the practical limit of
@@ -254,7 +246,6 @@ def main():
         ("mlp_core f64 / numpy ceiling", f64 / t["numpy ceiling (fused, not book)"], "<=", 1.3),
         ("mlp_core f64 / matmul floor", f64 / t["matmul floor (8 products/step)"], "<=", 1.8),
         ("mlp_core f64 / f32", f64 / t["mlp_core f32"], ">=", 1.4),
-        ("default threads / 1 thread", t["mlp_core f64, default threads*"] / f64, None, None),
         ("sklearn / mlp_core f64", t["sklearn MLPClassifier"] / f64, None, None),
         ("sklearn / numpy ceiling", t["sklearn MLPClassifier"]
          / t["numpy ceiling (fused, not book)"], None, None),

@@ -20,7 +20,7 @@ machine? ``tests/test_benchmarks.py`` checks that it does the same work as
 
 import numpy as np
 
-from mlp_core.losses import mean_cross_entropy_from_logits
+from mlp_core.losses import _cross_entropy_from_logits
 
 
 def fused_sgd(network, X, Y, n_epochs, batch_size):
@@ -81,5 +81,5 @@ def fused_sgd(network, X, Y, n_epochs, batch_size):
                 b -= delta.sum(axis=0)
                 if l > 0:
                     delta = delta_prev
-        losses.append(mean_cross_entropy_from_logits(logits, Y_shuffled))
+        losses.append(_cross_entropy_from_logits(logits, Y_shuffled))
     return losses

@@ -16,28 +16,20 @@ symbol         array                      shape
 
 Errors
 ------
-Every public function and method validates its arguments once, on entry,
-against a constraints table (see :mod:`mlp_core.validation`); the math
-behind it trusts what was validated. A plausible mistake raises
-``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, outside
-the rule), worded "`name` must be <rule>, got <value>", sometimes followed by
-advice. An exotic object may get numpy's own error instead. A training run
-that blows up raises :class:`TrainingDiverged`, which says what to change;
-``train_xor`` and ``train_digits`` return it in ``Run.diverged`` instead.
+Arguments are checked where a reader's data enters: the constructor and
+public methods of ``NeuralNetworkFromScratch``, the losses, ``gradient_check``,
+``scalar_gradients``, the data loaders, the experiments and the explorers.
+Behind them the math trusts its arguments. A plausible mistake raises
+``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, outside the
+rule), worded "`name` must be <rule>, got <value>", sometimes followed by
+advice. A training run that blows up raises :class:`TrainingDiverged`, which
+says what to change; ``train_xor`` and ``train_digits`` return it in
+``Run.diverged`` instead.
 
-Modules
--------
-activations  ReLU, sigmoid, softmax and their derivatives.
-losses       Cross-entropy on probabilities and on logits.
-network      ``NeuralNetworkFromScratch``: forward, backward, SGD, fit, predict.
-gradcheck    Central-difference gradient check.
-autodiff     Scalar reverse-mode automatic differentiation.
-validation   Constraints tables, the one validator and its message template.
-data         XOR and the scaled digits data set.
-plotting     Matplotlib figures used by the book.
-widgets      ipywidgets explorers, live and precomputed.
-
-Only ``plotting`` imports matplotlib and only ``widgets`` imports ipywidgets.
+Modules: ``activations``, ``losses``, ``network`` (``NeuralNetworkFromScratch``),
+``gradcheck``, ``autodiff`` (scalar reverse mode), ``data``, ``experiments`` (the
+chapter's runs), ``validation`` (the rules), ``plotting`` (the only one to import
+matplotlib) and ``widgets`` (the explorers, the only one to import ipywidgets).
 """
 
 from mlp_core.activations import relu, relu_grad, sigmoid, sigmoid_grad, softmax

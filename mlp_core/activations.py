@@ -1,73 +1,43 @@
 """Activation functions and their derivatives (book section 1).
 
 Every derivative takes the *pre-activation* ``z``, as the backward pass
-needs ``sigma'(Z_l)``. All functions are pure, elementwise (softmax works
-along the last axis) and free of overflow warnings for any finite input.
-They accept lists and integer or boolean arrays, computing in float64;
-float16/32/64 arrays keep their dtype.
+needs ``sigma'(Z_l)``. All functions are elementwise (softmax works along
+the last axis) and take any array of real numbers; float arrays keep their
+dtype, lists and integers compute in float64.
 """
+
+__all__ = ["relu", "relu_grad", "sigmoid", "sigmoid_grad", "softmax"]
 
 import numpy as np
 
-from mlp_core.validation import as_array, describe, message
 
-
-class NonFiniteLogitsError(ValueError):
-    """A row of logits given to :func:`softmax` has no probability vector.
-
-    ``fit`` catches it as a sign of divergence; anywhere else it is the
-    ``ValueError`` of a bad argument.
-    """
-
-
-def _real(z, name="z"):
-    # The network passes float arrays; skip the full check for them, since
-    # these functions run several times in every SGD step.
-    if type(z) is np.ndarray and z.dtype.kind == "f":
-        return z
-    return as_array(name, z)
+def _floats(z):
+    z = np.asarray(z)
+    return z if z.dtype.kind == "f" else z.astype(np.float64)
 
 
 def relu(z):
-    """Rectified linear unit, ``max(0, z)``.
-
-    Parameters
-    ----------
-    z : ndarray, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
-    return np.maximum(_real(z), 0)
+    """Rectified linear unit, ``max(0, z)``."""
+    return np.maximum(_floats(z), 0)
 
 
 def relu_grad(z):
-    """Derivative of :func:`relu` with respect to its input ``z``.
+    """Derivative of :func:`relu`: 1 where ``z > 0``, else 0.
 
-    Notes
-    -----
-    ReLU has no derivative at ``z = 0``; we use ``relu_grad(0) = 0``, the
-    convention of most frameworks (any value in ``[0, 1]`` is a valid
-    subgradient). Book section 1.
+    ReLU has no derivative at 0; like most frameworks we take ``relu_grad(0) = 0``
+    (any value in [0, 1] is a valid subgradient).
     """
-    z = _real(z)
+    z = _floats(z)
     return (z > 0).astype(z.dtype)
 
 
 def sigmoid(z):
-    """Logistic sigmoid ``1 / (1 + exp(-z))``, stable for any finite ``z``.
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, without overflow for any ``z``.
 
-    Notes
-    -----
-    With ``e = exp(-|z|)``, which never overflows, ``sigmoid(z)`` is
-    ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``. The
-    source chapter's ``np.where`` version evaluates ``exp(z)`` on both
-    branches and warns for ``|z|`` above about 710. Limits are exact:
-    ``sigmoid(-1000) == 0.0`` and ``sigmoid(1000) == 1.0``.
+    With ``e = exp(-|z|) <= 1`` it is ``1 / (1 + e)`` for ``z >= 0`` and
+    ``e / (1 + e)`` below 0, so ``sigmoid(-1000) == 0.0`` exactly, with no warning.
     """
-    z = _real(z)
+    z = _floats(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1, e) / (1 + e)
 
@@ -79,42 +49,14 @@ def sigmoid_grad(z):
 
 
 def softmax(Z):
-    """Row-wise softmax.
+    """Softmax along the last axis: ``exp(Z) / sum exp(Z)``, each row a probability vector.
 
-    Parameters
-    ----------
-    Z : ndarray, shape (n_samples, n_classes)
-        Logits. Any array with at least one dimension works along its last
-        axis, so a single vector of logits gives a single probability vector.
-
-    Returns
-    -------
-    P : ndarray, same shape as ``Z``
-        Rows are probability vectors.
-
-    Notes
-    -----
-    A row that holds NaN or ``+inf`` or is all ``-inf`` has no probability
-    vector and is refused; a ``-inf`` logit beside finite ones gets
-    probability 0.
-    Subtracting each row's maximum leaves the result unchanged and keeps
-    every exponent ``<= 0``, so nothing overflows.
+    Subtracting each row's maximum first changes nothing but keeps every exponent <= 0.
+    A row holding NaN or inf, which no probability vector fits, comes out as NaN.
     """
-    Z = _real(Z, "Z")
-    if Z.ndim == 0 or Z.size == 0:
-        raise ValueError(message("Z", "an array with at least one logit along its last axis",
-                                 describe(Z)))
-    Z_max = Z.max(axis=-1, keepdims=True)
-    # The row maxima are few: checking them catches NaN, +inf and all -inf rows cheaply.
-    if not np.isfinite(Z_max).all():
-        raise NonFiniteLogitsError(message(
-            "Z", "finite at the maximum of every row (no NaN, no +inf, not all -inf)",
-            f"row maxima including {Z_max[~np.isfinite(Z_max)].flat[0]}"))
-    # A logit more than the float range below its row's maximum (only
-    # possible near +-1e308) shifts to -inf, whose exponential is exactly 0.
-    with np.errstate(over="ignore"):
-        Z_shifted = Z - Z_max
-    E = np.exp(Z_shifted)
+    Z = _floats(Z)
+    with np.errstate(over="ignore", invalid="ignore"):
+        E = np.exp(Z - Z.max(axis=-1, keepdims=True))
     return E / E.sum(axis=-1, keepdims=True)
 
 

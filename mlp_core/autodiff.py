@@ -7,40 +7,35 @@ from the output back to the inputs, local gradient times upstream gradient.
 It is slow, one Python object per number, and meant for small examples.
 """
 
+__all__ = ["Scalar", "scalar_gradients"]
+
 import math
 
 import numpy as np
 
+from mlp_core import validation as check
 from mlp_core.network import NeuralNetworkFromScratch
-from mlp_core.validation import Array, InstanceOf, Real, Targets, message, validate
 
-#: Largest graph built by :func:`scalar_gradients`, counted in
-#: multiplications ``n_samples * n_weights``; at about 2 microseconds per
-#: Scalar operation the cap keeps one call under a few seconds.
+#: Largest graph built by :func:`scalar_gradients`, in multiplications
+#: ``n_samples * n_weights``: at about 2 microseconds each, a few seconds.
 MAX_SCALAR_PRODUCTS = 100_000
 
 
 class Scalar:
     """A number that records how it was computed, so that ``backward`` can differentiate it."""
 
-    def __init__(self, value):
-        (self.value,) = validate(SCALAR_CONSTRAINTS, value=value)
-        self.grad, self.operands = 0.0, ()
-
-    @classmethod
-    def _result(cls, value, operands):
-        """The output of one operation; ``operands`` holds (operand, local derivative) pairs."""
-        node = cls.__new__(cls)
-        node.value, node.grad, node.operands = value, 0.0, operands
-        return node
+    def __init__(self, value, operands=()):
+        # Results of operations come with their operands and need no check.
+        self.value = value if operands else check.real("value", value)
+        self.grad, self.operands = 0.0, operands  # operands: (Scalar, local derivative) pairs
 
     def __add__(self, other):
         other = other if isinstance(other, Scalar) else Scalar(other)
-        return Scalar._result(self.value + other.value, ((self, 1.0), (other, 1.0)))
+        return Scalar(self.value + other.value, ((self, 1.0), (other, 1.0)))
 
     def __mul__(self, other):
         other = other if isinstance(other, Scalar) else Scalar(other)
-        return Scalar._result(self.value * other.value, ((self, other.value), (other, self.value)))
+        return Scalar(self.value * other.value, ((self, other.value), (other, self.value)))
 
     __radd__, __rmul__ = __add__, __mul__
 
@@ -51,18 +46,27 @@ class Scalar:
         return self + (-other)
 
     def exp(self):
-        e = math.exp(self.value)
-        return Scalar._result(e, ((self, e),))
+        try:
+            e = math.exp(self.value)
+        except OverflowError:
+            raise ValueError(check.message("value", "at most 709.78 for exp, whose result would "
+                                           "exceed the largest float", self.value)) from None
+        return Scalar(e, ((self, e),))
 
     def log(self):
-        return Scalar._result(math.log(self.value), ((self, 1.0 / self.value),))
+        if self.value <= 0:
+            raise ValueError(check.message("value", "> 0 for log", self.value))
+        return Scalar(math.log(self.value), ((self, 1.0 / self.value),))
 
     def relu(self):
-        return Scalar._result(max(self.value, 0.0), ((self, float(self.value > 0)),))
+        return Scalar(max(self.value, 0.0), ((self, float(self.value > 0)),))
 
     def sigmoid(self):
-        s = 1.0 / (1.0 + math.exp(-self.value))
-        return Scalar._result(s, ((self, s * (1.0 - s)),))
+        try:
+            s = 1.0 / (1.0 + math.exp(-self.value))
+        except OverflowError:  # value below -709.78, where the sigmoid is below 1e-308
+            s = 0.0
+        return Scalar(s, ((self, s * (1.0 - s)),))
 
     def backward(self):
         """Set ``grad`` of every Scalar this one was computed from to d(self)/d(that Scalar)."""
@@ -98,56 +102,25 @@ def _scalar_loss(params, activation, X, Y):
     return total * (1.0 / len(X)), W, b
 
 
-class SmallBatch(Array):
-    """Rows few enough that the Scalar graph stays within ``MAX_SCALAR_PRODUCTS``."""
-
-    def convert(self, name, value, validated=None):
-        array = super().convert(name, value, validated)
-        n_weights = sum(layer["W"].size for layer in validated["network"].params)
-        if len(array) * n_weights > MAX_SCALAR_PRODUCTS:
-            raise ValueError(message(
-                name, f"an array of at most {max(1, MAX_SCALAR_PRODUCTS // n_weights):,} rows for a network "
-                f"of {n_weights:,} weights (a graph of at most {MAX_SCALAR_PRODUCTS:,} products)",
-                f"{len(array):,} rows",
-                "autodiff on Python scalars is for small examples; use backward for batches"))
-        return array
-
-    def invalid_examples(self, valid):
-        too_many = np.repeat(np.asarray(valid, dtype=float)[:1], MAX_SCALAR_PRODUCTS + 1, axis=0)
-        return super().invalid_examples(valid) + [(too_many, ValueError)]
-
-
-#: The constraints tables of the Scalar and of :func:`scalar_gradients`.
-SCALAR_CONSTRAINTS = {"value": Real()}
-SCALAR_GRADIENTS_CONSTRAINTS = {
-    "network": InstanceOf(NeuralNetworkFromScratch, "a NeuralNetworkFromScratch"),
-    "X": SmallBatch(ndim=2, columns=lambda validated: validated["network"].layer_sizes[0]),
-    "y_onehot": Targets("X", lambda validated: validated["network"].layer_sizes[-1]),
-}
-
-
 def scalar_gradients(network, X, y_onehot):
-    """The gradients that ``backward`` returns, found by Scalar autodiff instead.
+    """The loss and the gradients that ``backward`` returns, found by Scalar autodiff instead.
 
-    Parameters
-    ----------
-    network : NeuralNetworkFromScratch
-        Any activation; its parameters are read, not changed.
-    X : ndarray, shape (n_samples, n_features)
-        At most ``MAX_SCALAR_PRODUCTS // n_weights`` rows.
-    y_onehot : ndarray, shape (n_samples, n_classes) or (n_samples,)
-        One-hot rows or integer labels.
-
-    Returns
-    -------
-    loss : float
-        The mean cross-entropy.
-    grads : list of dict
-        ``grads[l] = {'dW': ..., 'db': ...}`` in the shapes of the parameters.
+    ``X`` may have at most ``MAX_SCALAR_PRODUCTS // n_weights`` rows; ``y_onehot`` is
+    one-hot rows or integer labels. Returns ``(loss, grads)`` with ``grads[l] =
+    {'dW': ..., 'db': ...}`` in the shapes of the parameters, which are not changed.
     """
-    network, X, Y = validate(SCALAR_GRADIENTS_CONSTRAINTS, network=network, X=X,
-                             y_onehot=y_onehot)
-    loss, W, b = _scalar_loss(network.params, network.activation, X, Y)
+    if not isinstance(network, NeuralNetworkFromScratch):
+        raise TypeError(check.message("network", "a NeuralNetworkFromScratch",
+                                      check.describe(network)))
+    X = network._X(X)
+    n_weights = sum(layer["W"].size for layer in network.params)
+    most_rows = max(1, MAX_SCALAR_PRODUCTS // n_weights)
+    if len(X) > most_rows:
+        raise ValueError(check.message(
+            "X", f"at most {most_rows:,} rows for a network of {n_weights:,} weights",
+            f"{len(X):,} rows", "autodiff on Python scalars is for small examples; use backward"))
+    loss, W, b = _scalar_loss(network.params, network.activation, X, network._Y(y_onehot, X,
+                                                                               "y_onehot"))
     loss.backward()
     grads = [{"dW": np.array([[w.grad for w in row] for row in W_l]),
               "db": np.array([v.grad for v in b_l])} for W_l, b_l in zip(W, b)]

@@ -151,3 +151,11 @@ def test_activation_registry():
     assert set(ACTIVATIONS) == {"relu", "sigmoid"}
     assert ACTIVATIONS["relu"] == (relu, relu_grad)
     assert ACTIVATIONS["sigmoid"] == (sigmoid, sigmoid_grad)
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4)])
+def test_softmax_works_along_the_last_axis_of_any_array(shape):
+    Z = np.random.default_rng(0).normal(size=shape)
+    P = softmax(Z)
+    np.testing.assert_allclose(P.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(P, np.exp(Z) / np.exp(Z).sum(axis=-1, keepdims=True))

@@ -79,6 +79,29 @@ def test_scalar_gradients_leave_the_network_unchanged():
 
 def test_too_large_a_graph_is_refused_with_the_row_limit():
     net = NeuralNetworkFromScratch([64, 16, 10], rng=0)
-    with pytest.raises(ValueError, match=r"`X` must be an array of at most 84 rows for a network "
-                                         r"of 1,184 weights .* got 85 rows; .*use backward"):
+    with pytest.raises(ValueError, match=r"`X` must be at most 84 rows for a network "
+                                         r"of 1,184 weights, got 85 rows; .*use backward"):
         scalar_gradients(net, np.zeros((85, 64)), np.zeros(85, dtype=int))
+
+
+def test_relu_passes_no_gradient_at_zero_as_relu_grad():
+    z = Scalar(0.0)
+    z.relu().backward()
+    assert z.grad == 0.0
+
+
+def test_exp_and_sigmoid_at_the_ends_of_the_float_range():
+    assert Scalar(709.78).exp().value == math.exp(709.78)
+    with pytest.raises(ValueError, match=r"^`value` must be at most 709\.78 for exp.*got 709\.79$"):
+        Scalar(709.79).exp()
+    assert Scalar(-709.78).sigmoid().value == 1 / (1 + math.exp(709.78))
+    assert Scalar(-709.79).sigmoid().value == 0.0
+
+
+def test_a_network_of_over_100000_weights_takes_one_row():
+    net = NeuralNetworkFromScratch([64, 1600, 10], rng=0)  # 118,400 weights
+    X, y = np.full((2, 64), 0.5), np.array([3, 7])
+    with pytest.raises(ValueError, match=r"^`X` must be at most 1 rows for a network of 118,400"):
+        scalar_gradients(net, X, y)
+    loss, grads = scalar_gradients(net, X[:1], y[:1])
+    assert grads[0]["dW"].shape == (64, 1600)

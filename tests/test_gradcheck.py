@@ -50,11 +50,10 @@ def test_gradient_check_passes(arch, activation):
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
-@pytest.mark.parametrize("arch", ARCHITECTURES, ids=str)
-@pytest.mark.parametrize("seed", range(4))
-def test_backward_matches_central_differences(arch, activation, seed):
-    """Seed-independent check of backward with an absolute + relative tolerance."""
-    net, X, y = setup(arch, activation, seed=seed + 100)
+@pytest.mark.parametrize("arch", [[4, 5, 3], [2, 3, 3, 3, 2]], ids=str)
+def test_backward_matches_central_differences_entry_by_entry(arch, activation):
+    """Independent of gradient_check's measure: every entry, absolute + relative tolerance."""
+    net, X, y = setup(arch, activation, seed=100)
     if activation == "relu":
         assert min_abs_hidden_z(net, X) > 1e-4
     Y = np.eye(arch[-1])[y]
@@ -73,6 +72,46 @@ def test_backward_matches_central_differences(arch, activation, seed):
                 theta[index] = original
                 numeric[index] = (plus - minus) / (2 * h)
             np.testing.assert_allclose(grad["d" + name], numeric, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("hidden_layers", [8, 16])
+def test_no_false_alarm_where_deep_sigmoid_gradients_vanish(hidden_layers):
+    # The first layers' gradients sit at the finite-difference noise floor; measured
+    # against each array's own size they looked wrong (3e-7 at 8 layers, 2e-2 at 16).
+    rng = np.random.default_rng(0)
+    net = NeuralNetworkFromScratch([6] + [6] * hidden_layers + [3], activation="sigmoid",
+                                   init="glorot", rng=rng)
+    X, y = rng.normal(size=(5, 6)), rng.integers(0, 3, 5)
+    grads = net.backward(X, net.forward(X), y)
+    norms = [np.linalg.norm(g["dW"]) for g in grads]
+    assert norms[0] < 1e-3 * norms[-1]  # precondition: the gradient does vanish
+    assert gradient_check(net, X, y) <= 1e-7
+
+
+def test_a_transposed_gradient_is_caught_in_a_deep_sigmoid_network(monkeypatch):
+    rng = np.random.default_rng(0)
+    net = NeuralNetworkFromScratch([6] + [6] * 8 + [6], activation="sigmoid", init="glorot",
+                                   rng=rng)
+    X, y = rng.normal(size=(5, 6)), rng.integers(0, 6, 5)
+    original = net._backward
+
+    def transposed_last(X, cache, Y):
+        grads = original(X, cache, Y)
+        grads[-1] = {"dW": grads[-1]["dW"].T, "db": grads[-1]["db"]}
+        return grads
+
+    monkeypatch.setattr(net, "_backward", transposed_last)
+    assert gradient_check(net, X, y) > 0.1
+
+
+def test_the_error_is_measured_against_the_largest_gradient():
+    # Forgetting / n multiplies every gradient by n: ||n g - g|| / ||n g + g||, exactly.
+    net, X, y = setup([4, 5, 3], "sigmoid")
+    original = net._backward
+    net._backward = lambda X, cache, Y: [{"dW": g["dW"] * len(X), "db": g["db"] * len(X)}
+                                         for g in original(X, cache, Y)]
+    assert gradient_check(net, X, y) == pytest.approx((N_SAMPLES - 1) / (N_SAMPLES + 1),
+                                                      rel=1e-6)
 
 
 def test_gradient_shapes():
@@ -169,3 +208,45 @@ def test_relu_tie_at_the_kink_is_refused_not_misreported():
     # Negative control: the same network with non-zero biases is checked normally.
     net.params[1]["b"][:] = [0.3, -0.2]
     assert gradient_check(net, X, np.array([0, 1])) <= 1e-7
+
+
+def test_inputs_at_the_limit_are_checked():
+    net, X, y = setup([4, 5, 3], "sigmoid")
+    X = X / np.abs(X).max() * 100
+    assert gradient_check(net, X, y) <= 1e-7
+
+
+def test_a_network_whose_gradients_all_vanish_has_error_zero():
+    # Softmax saturated on the true class: P == Y exactly, every gradient is 0.
+    net = NeuralNetworkFromScratch([3, 4, 2], activation="sigmoid", rng=0)
+    for layer in net.params:
+        layer["W"][:] = 0
+    net.params[-1]["b"][:] = [1000.0, 0.0]
+    assert gradient_check(net, np.ones((2, 3)), [0, 0]) == 0.0
+
+
+@pytest.mark.parametrize("hidden_layer", [1, 2])
+@pytest.mark.parametrize("factor, refused", [(0.99, True), (1.01, False)])
+def test_the_kink_margin_is_ten_steps_times_the_layers_input(hidden_layer, factor, refused):
+    # Every pre-activation of the chosen layer is t, the others far from 0; the
+    # margin is 10 eps (1 + max|A_{l-1}|) with A_0 = X.
+    rng = np.random.default_rng(0)
+    net = NeuralNetworkFromScratch([2, 3, 3, 2], rng=rng)
+    X, y = rng.uniform(0.5, 2, size=(4, 2)), np.array([0, 1, 0, 1])
+    for layer in net.params[:2]:
+        layer["b"][:] = 5.0
+    chosen = net.params[hidden_layer - 1]
+    A_prev = X if hidden_layer == 1 else net.forward(X)[0]["a"]
+    margin = 10 * 1e-5 * (1 + np.abs(A_prev).max())
+    chosen["W"][:] = 0
+    chosen["b"][:] = factor * margin
+    if refused:
+        expected = (f"`X` must be away from the ReLU kink at 0 in hidden layer {hidden_layer} "
+                    f"(|Z| >= {margin:.1e}), got min |Z| = {factor * margin:.1e}; central "
+                    "differences cannot match relu_grad there; check other inputs, or a network "
+                    "whose biases are not all 0")
+        with pytest.raises(ValueError) as caught:
+            gradient_check(net, X, y)
+        assert str(caught.value) == expected
+    else:
+        assert gradient_check(net, X, y) < 1e-6

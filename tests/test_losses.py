@@ -102,3 +102,23 @@ def test_logits_loss_at_the_edge_of_the_float_range_is_inf_without_warning():
         right = cross_entropy_from_logits(np.array([[1e308, -1e308]]), np.array([[1.0, 0.0]]))
     assert wrong == np.inf
     assert right == 0.0
+
+
+def test_float32_scores_are_computed_in_float32():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(5, 3)).astype(np.float32)
+    P, Y = softmax(Z), np.eye(3, dtype=np.float32)[[0, 1, 2, 1, 0]]
+    assert cross_entropy(P, Y) == float(-np.mean(np.sum(Y * np.log(P), axis=1)))
+    log_sum_exp = Z.max(axis=1) + np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1))
+    assert cross_entropy_from_logits(Z, Y) == float(np.mean(log_sum_exp - np.sum(Y * Z, axis=1)))
+
+
+def test_probabilities_within_the_row_sum_tolerance():
+    # Rows may sum to 1 within 1e-2 (float16 softmax rows); an entry a little above 1
+    # counts as 1, so no loss is negative; a negative entry is refused even so.
+    assert cross_entropy([[0.995, 0.0]], [0]) == pytest.approx(-math.log(0.995))
+    assert cross_entropy([[1.005, 0.0]], [0]) == 0.0
+    with pytest.raises(ValueError, match=r"^`y_pred` must be probabilities.*entries from -0\.1"):
+        cross_entropy([[-0.1, 1.0, 0.1]], [1])
+    with pytest.raises(ValueError, match=r"row sums from 0\.98 to 0\.98"):
+        cross_entropy([[0.98, 0.0]], [0])

@@ -135,7 +135,7 @@ def test_divergence_raises_restores_parameters_and_explains():
     assert isinstance(error, ArithmeticError)
     assert error.epoch == 0
     assert f"epoch {error.epoch}" in str(error)
-    assert "smaller learning rate" in str(error)
+    assert "times smaller" in str(error)
     assert "lr=50" in str(error)
     assert isinstance(error.losses, list) and error.losses == []
     assert error.lr == 50
@@ -154,7 +154,7 @@ def test_divergence_restores_the_trained_parameters():
 
     # Make the next epoch blow up; the restored parameters must be `trained`.
     net.lr = 1e6
-    with pytest.raises(TrainingDiverged, match="smaller learning rate") as info:
+    with pytest.raises(TrainingDiverged, match="times smaller") as info:
         net.fit(X, y, n_epochs=3)
     assert info.value.epoch == 0
     assert params_equal(net.params, trained)
@@ -380,3 +380,74 @@ def test_train_digits_records_everything_and_catches_divergence():
     bad = train_digits(hidden=(16,), lr=1e4, n_epochs=2)
     assert isinstance(bad.diverged, TrainingDiverged)
     assert all(np.isfinite(p["W"]).all() for p in bad.network.params)
+
+
+@pytest.mark.parametrize("init, variance", [("he", lambda n_in, n_out: 2 / n_in),
+                                            ("glorot", lambda n_in, n_out: 2 / (n_in + n_out))])
+def test_initial_weight_variance(init, variance):
+    net = NeuralNetworkFromScratch([400, 100, 3], rng=0, init=init)
+    assert abs(net.params[0]["W"].std() / np.sqrt(variance(400, 100)) - 1) < 0.01
+    assert net.history == {}
+    defaults = NeuralNetworkFromScratch([3, 2])
+    assert (defaults.lr, defaults.activation, defaults.dtype, defaults.init) == (
+        0.01, "relu", np.float64, "he")
+
+
+def test_fit_records_what_its_steps_compute():
+    # A float32 network and a ragged last batch: epoch 0 replayed step by step
+    # from a copy of the network and its generator.
+    import copy
+
+    from mlp_core.losses import _cross_entropy_from_logits
+
+    X, y = np.random.default_rng(5).random((6, 3)), np.array([0, 1, 1, 0, 1, 0])
+    net = NeuralNetworkFromScratch([3, 5, 2], lr=0.3, rng=1, dtype=np.float32)
+    twin = copy.deepcopy(net)
+    net.fit(X, y, n_epochs=1, batch_size=4, record_grad_norms=True)
+    order = twin.rng.permutation(6)
+    Xs, Ys = X[order].astype(np.float32), np.eye(2, dtype=np.float32)[y[order]]
+    logits, norms = [], []
+    for batch, cache, grads in twin._sgd_steps(Xs, Ys, 4):
+        logits.append(cache[-1]["z"])
+        norms.append([np.linalg.norm(g["dW"]) for g in grads])
+    assert net.history["loss"] == [_cross_entropy_from_logits(np.vstack(logits), Ys)]
+    np.testing.assert_array_equal(net.history["grad_norms"][0],
+                                  np.sum(np.array(norms, dtype=np.float64), axis=0) / 2)
+    assert all(p["W"].dtype == np.float32 for p in net.params)
+    grads = net.backward(X, net.forward(X), y)
+    assert all(g[key].dtype == np.float32 for g in grads for key in ("dW", "db"))
+
+
+def test_fit_defaults_are_200_epochs_of_batches_of_64(monkeypatch):
+    net = NeuralNetworkFromScratch([3, 2], rng=0)
+    steps = []
+    update = net._update
+    monkeypatch.setattr(net, "_update", lambda grads: (steps.append(1), update(grads)))
+    X = np.random.default_rng(0).random((65, 3))
+    assert len(net.fit(X, np.zeros(65, dtype=int))) == 200
+    assert len(steps) == 200 * 2  # 64 rows, then 1
+
+
+def test_fit_holds_the_blas_to_one_thread():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    net = NeuralNetworkFromScratch([3, 2], rng=0)
+    net.fit(np.ones((4, 3)), [0, 1, 0, 1], n_epochs=1, on_epoch_end=lambda epoch, loss: seen.extend(
+        pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"))
+    assert seen and set(seen) == {1}
+
+
+def test_a_bias_that_stops_being_finite_is_divergence(monkeypatch):
+    net = NeuralNetworkFromScratch([3, 2], rng=0)
+    before = [{key: p[key].copy() for key in p} for p in net.params]
+    update = net._update
+
+    def update_then_break_a_bias(grads):
+        update(grads)
+        net.params[0]["b"][0] = np.inf
+
+    monkeypatch.setattr(net, "_update", update_then_break_a_bias)
+    with pytest.raises(TrainingDiverged, match="a parameter became inf or NaN"):
+        net.fit(np.ones((4, 3)), [0, 1, 0, 1], n_epochs=1)
+    assert all(np.array_equal(p[key], q[key]) for p, q in zip(net.params, before) for key in p)

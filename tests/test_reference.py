@@ -1,9 +1,8 @@
 """The mlp_core reference (book/reference.md) and its links with the equations.
 
-- Every public function and class of every mlp_core module, and every public
-  method of those classes, has an entry (a module's ``__all__`` names its
-  public objects where it has one; otherwise every name without a leading
-  underscore defined in that module).
+- Every public function and class of mlp_core (the names in ``__all__`` of each
+  module but ``validation``, whose rules are internals), and every public method
+  of those classes, has an entry; nothing of ``validation`` has one.
 - Each entry links to its highlighted source (sphinx.ext.viewcode).
 - Each equation of ``_ext/mlp_reference.IMPLEMENTS`` is followed by a link to
   the entry of the code implementing it, and that entry links back to it.
@@ -35,10 +34,10 @@ def public_names():
     the public methods and properties of those classes."""
     names = {}
     for info in pkgutil.iter_modules(mlp_core.__path__):
+        if info.name == "validation":
+            continue
         module = importlib.import_module(f"mlp_core.{info.name}")
-        candidates = getattr(module, "__all__", None) or [
-            name for name in vars(module) if not name.startswith("_")]
-        for name in candidates:
+        for name in module.__all__:
             obj = getattr(module, name)
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue
@@ -91,6 +90,13 @@ def test_public_names_include_the_ones_the_pages_use():
 
 def test_every_public_name_has_an_entry_with_its_source(reference):
     assert missing_entries(reference, public_names()) == []
+    # Nothing of validation, and no private name but the math the pages show.
+    shown = {f"mlp_core.network.NeuralNetworkFromScratch.{name}"
+             for name in ("_forward", "_backward", "_update", "_sgd_steps")}
+    entries = {tag["id"] for tag in reference.select("dt[id]")}
+    assert shown <= entries
+    assert not {entry for entry in entries - shown
+                if "validation" in entry or entry.rsplit(".", 1)[-1].startswith("_")}
 
 
 def test_a_missing_entry_is_found(reference):
@@ -141,7 +147,7 @@ def test_a_missing_equation_link_is_found(pages, reference, direction):
     """Negative control: one link removed in either direction is reported."""
     pages = {page: BeautifulSoup(str(soup), "html.parser") for page, soup in pages.items()}
     reference = BeautifulSoup(str(reference), "html.parser")
-    name = "mlp_core.network.NeuralNetworkFromScratch.backward"
+    name = "mlp_core.network.NeuralNetworkFromScratch._backward"
     page, labels = IMPLEMENTS[name]
     if direction == "equation to code":
         pages[page].find(id=equation_id(labels[1])).find_next_sibling().decompose()

@@ -56,8 +56,3 @@ def test_more_trials_narrow_the_interval_and_more_confidence_widens_it():
     assert widths[0] > widths[1] > widths[2]
     narrow, wide = success_interval(12, 20, 0.8), success_interval(12, 20, 0.99)
     assert wide[0] < narrow[0] and narrow[1] < wide[1]
-
-
-def test_more_successes_than_trials_are_refused():
-    with pytest.raises(ValueError, match=r"`successes` must be at most trials \(20\), got 21"):
-        success_interval(21, 20)
