@@ -7,7 +7,7 @@ linked in the browser (``jslink``) to ``Stack`` widgets of the stored pictures.
 ``mode='auto'`` is ``'precomputed'`` when the environment variable
 ``MLP_CORE_WIDGETS`` is ``precomputed`` (as in ``make book``), else ``'live'``.
 
-A control is a dict (see :func:`control`); a render function takes the settings
+A control is a dict (see ``control``); a render function takes the settings
 ``{name: value}`` and, live, an ``on_epoch_end`` callback, and returns
 ``(png_bytes, alt_text, summary_html, code_line)``. No math lives here.
 """
