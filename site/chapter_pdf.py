@@ -92,7 +92,9 @@ def print_page(browser, base, page_name, target):
         page.goto(f"{base}/{page_name}.html", wait_until="load")
         if page.locator("span.math, div.math").count():
             page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
-            page.evaluate("() => MathJax.startup.promise")
+            # MathJax typesets lazily; all of it now, as a browser's print does.
+            page.evaluate("() => MathJax.startup.promise.then("
+                          "() => MathJax.startup.document.lazyTypesetAll())")
         if page.locator(WIDGET_VIEW).count():
             page.evaluate("() => window.mlpLoadWidgets()")
             page.wait_for_function(

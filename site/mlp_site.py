@@ -13,6 +13,9 @@ itself, never from a CDN:
 
 Pages paint their text and math before the widget runtime, which they may never need:
 
+- MathJax typesets only the math near the viewport, the rest as the reader scrolls or
+  prints (its ``ui/lazy`` extension, ``mathjax3_config``);
+
 - the widget runtime (require.js and the 4.4 MB ``embed-amd.js``) is not in the
   ``<head>``: ``site/static/mlp-book.js`` loads it once an explorer comes near the
   viewport (or the page is printed), from the list in ``<script id="mlp-widget-runtime">``,
@@ -117,6 +120,11 @@ def configure(app, config):
     config.mathjax_path = _vendor_uri(target)
     config.mathjax_options = {**config.mathjax_options,
                               "integrity": integrity(_source(package, path))}
+    # MathJax typesets the math near the viewport, and the rest as the reader scrolls
+    # or prints (its ui/lazy extension): a long page no longer blocks for all of it.
+    mathjax3 = dict(config.mathjax3_config or {})
+    mathjax3["loader"] = {**mathjax3.get("loader", {}), "load": ["ui/lazy"]}
+    config.mathjax3_config = mathjax3
     config.templates_path = [str(SITE / "templates"), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(SITE / "static")]
     config.html_favicon = str(SITE / "static" / "favicon.svg")

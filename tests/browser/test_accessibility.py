@@ -173,7 +173,7 @@ def test_negative_control_image_without_alt_fails(chromium, book_url, html_dir, 
     name = "02_forward_pass"
     state_file = widget_state_file(html_dir / page_path(name))
     # The run the XOR explorer shows on loading (its controls' defaults).
-    defaults = {control.name: control.default for control in XOR_CONTROLS["precomputed"]}
+    defaults = {control["name"]: control["default"] for control in XOR_CONTROLS["precomputed"]}
     state = strip_alt_of_shown_run(state_file.read_text(encoding="utf-8"),
                                    combination_class(defaults))
     opened = load(chromium, book_url, page_path(name),

@@ -93,13 +93,22 @@ def page_path(name):
 # -- waiting for the page's scripts ------------------------------------------------------------
 
 
+#: MathJax typesets lazily (near the viewport); this typesets the rest, as printing does.
+TYPESET_ALL_JS = """() => MathJax.startup.promise.then(() => {
+    const document = MathJax.startup.document;
+    if (typeof document.lazyTypesetAll !== 'function') throw new Error('MathJax is not lazy');
+    return document.lazyTypesetAll();
+})"""
+
+
 def wait_for_math(page):
-    """Number of math elements Sphinx wrote into the page, once MathJax has typeset them."""
+    """Number of math elements Sphinx wrote into the page, once MathJax has typeset them
+    all (the page itself typesets those near the viewport first, the rest on scrolling)."""
     n_math = page.locator("span.math, div.math").count()
     if n_math:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
                                timeout=20_000)
-        page.evaluate("() => MathJax.startup.promise")
+        page.evaluate(TYPESET_ALL_JS)
     return n_math
 
 
@@ -220,15 +229,15 @@ class ExplorerCheck:
         """``{name: value}`` from the sliders' readouts and the selected toggle buttons."""
         controls = controls or self.explorer.evaluate(CONTROL_VALUES_JS)
         labels = [c["label"] for c in controls]
-        assert labels == [c.label for c in self.spec.controls], (
+        assert labels == [c["label"] for c in self.spec.controls], (
             f"{self.spec.title}: controls {labels}, expected "
-            f"{[c.label for c in self.spec.controls]}")
+            f"{[c['label'] for c in self.spec.controls]}")
         settings = {}
         for control, shown in zip(self.spec.controls, controls):
-            assert len(shown["values"]) == 1, f"{control.label}: selected {shown['values']}"
-            by_label = {format_value(v): v for v in control.options}
-            assert shown["values"][0] in by_label, f"{control.label}: shows {shown['values'][0]!r}"
-            settings[control.name] = by_label[shown["values"][0]]
+            assert len(shown["values"]) == 1, f"{control['label']}: selected {shown['values']}"
+            by_label = {format_value(v): v for v in control["options"]}
+            assert shown["values"][0] in by_label, f"{control['label']}: shows {shown['values'][0]!r}"
+            settings[control["name"]] = by_label[shown["values"][0]]
         return settings
 
     def assert_shows_current(self, step):
@@ -274,51 +283,51 @@ class ExplorerCheck:
     def move_slider(self, index, control):
         handle = self.control(index).locator(".noUi-handle")
         handle.focus()
-        options = list(control.options)
+        options = list(control["options"])
         first_step = len(self.shown) - 1
         for key, expected in [("End", options[-1]), ("Home", options[0]),
                               ("ArrowRight", options[1]), ("ArrowRight", options[min(2, len(options) - 1)]),
                               ("ArrowLeft", options[1 if len(options) > 2 else 0]),
                               ("End", options[-1])]:
             handle.press(key)
-            settings = self.assert_shows_current(f"{key} on the {control.label!r} slider")
-            assert settings[control.name] == expected, (
-                f"{self.spec.title}: {key} put {control.label!r} at {settings[control.name]!r}, "
+            settings = self.assert_shows_current(f"{key} on the {control['label']!r} slider")
+            assert settings[control["name"]] == expected, (
+                f"{self.spec.title}: {key} put {control['label']!r} at {settings[control['name']]!r}, "
                 f"expected {expected!r}")
         self._assert_control_changed_image(control, first_step)
 
     def move_toggle(self, index, control):
         buttons = self.control(index).locator("button")
-        assert buttons.count() == len(control.options)
+        assert buttons.count() == len(control["options"])
         first_step = len(self.shown) - 1
-        for i, value in reversed(list(enumerate(control.options))):
+        for i, value in reversed(list(enumerate(control["options"]))):
             buttons.nth(i).click()
-            settings = self.assert_shows_current(f"clicking {format_value(value)!r} of {control.label!r}")
-            assert settings[control.name] == value
+            settings = self.assert_shows_current(f"clicking {format_value(value)!r} of {control['label']!r}")
+            assert settings[control["name"]] == value
         # keyboard: from the first button, Tab to the second and press Space, then back
         # with Shift+Tab and Enter.
         buttons.nth(0).focus()
         self.page.keyboard.press("Tab")
         assert buttons.nth(1).evaluate("b => b === document.activeElement"), \
-            f"{control.label!r}: Tab does not reach the second button"
+            f"{control['label']!r}: Tab does not reach the second button"
         self.page.keyboard.press("Space")
-        settings = self.assert_shows_current(f"Tab+Space on {control.label!r}")
-        assert settings[control.name] == control.options[1]
+        settings = self.assert_shows_current(f"Tab+Space on {control['label']!r}")
+        assert settings[control["name"]] == control["options"][1]
         self.page.keyboard.press("Shift+Tab")
         self.page.keyboard.press("Enter")
-        settings = self.assert_shows_current(f"Shift+Tab+Enter on {control.label!r}")
-        assert settings[control.name] == control.options[0]
+        settings = self.assert_shows_current(f"Shift+Tab+Enter on {control['label']!r}")
+        assert settings[control["name"]] == control["options"][0]
         self._assert_control_changed_image(control, first_step)
 
     def _assert_control_changed_image(self, control, first_step):
         images = set(self.shown[first_step:])
         assert len(images) >= 2, (
-            f"{self.spec.title}: moving {control.label!r} never showed a different image")
+            f"{self.spec.title}: moving {control['label']!r} never showed a different image")
 
     def run(self):
         self.assert_shows_current("loading")
         for index, control in enumerate(self.spec.controls):
-            if control.kind == "toggle":
+            if control["kind"] == "toggle":
                 self.move_toggle(index, control)
             else:
                 self.move_slider(index, control)
