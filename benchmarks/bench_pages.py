@@ -18,19 +18,18 @@ Performance >= 90, FCP <= 1.5 s and <= 3 MB per page.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "site"))
+from chapter_pdf import serve  # noqa: E402  (python -m http.server, as make serve)
+
 LIGHTHOUSE = ROOT / "benchmarks" / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
@@ -39,30 +38,6 @@ PAGES = ["book/intro.html", "book/01_composition.html", "book/02_forward_pass.ht
          "book/03_backpropagation.html", "book/04_what_next.html", "book/references.html",
          "book/reference.html"]
 TARGETS = {"performance": (90, ">="), "fcp": (1.5, "<="), "mb": (3.0, "<=")}
-
-
-@contextlib.contextmanager
-def serve(directory):
-    """``http://127.0.0.1:<port>`` serving ``directory`` as ``make serve`` does."""
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
-                                str(port)], cwd=directory, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def lighthouse(url):

@@ -41,7 +41,7 @@ from html.parser import HTMLParser
 import pytest
 from bs4 import BeautifulSoup
 from book_paths import FIGURE_HTML, ROOT, WIDGET_STATE, stored_runs, widget_state_file
-from browser_support import HTML_DIR, edit_widget_state, open_page, serve
+from browser_support import HTML_DIR, edit_widget_state, open_page
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
                               format_value)
