@@ -50,10 +50,19 @@ $(SITE_STAMP): $(SITE_DIR)/package.json $(SITE_DIR)/package-lock.json
 WHEEL_DIR := _build/wheel
 WHEEL := $(WHEEL_DIR)/mlp_core-$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-py3-none-any.whl
 
+# Chromium (Debian's package) prints the chapter PDF in `make book` and runs the browser tests.
+INSTALL_CHROMIUM := command -v chromium >/dev/null || { \
+	  SUDO=$$(command -v sudo || true); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# site/chapter_pdf.py prints the chapter PDF from the built pages, again only for the
+# pages whose HTML (or the site's static files) changed since the last build.
 $(BOOK_STAMP): $(STAMP) $(SITE_STAMP) $(BOOK_SOURCES) $(WHEEL)
 	$(REPRODUCIBLE_KERNELS) $(BIN)/jupyter-book build . --all --nitpick --warningiserror --keep-going
 	rm -f _build/html/mlp_core-*.whl
 	cp $(WHEEL) _build/html/
+	$(INSTALL_CHROMIUM)
+	$(BIN)/python site/chapter_pdf.py _build/html
 	touch $@
 
 # The mlp_core wheel the take-home notebooks install from the site's root
@@ -75,9 +84,7 @@ serve: book
 browser-deps: $(BROWSER_STAMP)
 
 $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
-	command -v chromium >/dev/null || { \
-	  SUDO=$$(command -v sudo || true); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	$(INSTALL_CHROMIUM)
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -116,8 +123,16 @@ lab: $(STAMP)
 lab-reset: $(STAMP)
 	$(BIN)/python _ext/page_forms.py book $(LAB_COPY) --reset
 
-bench: $(STAMP)
+# Lighthouse for the page-speed benchmark (benchmarks/package.json).
+BENCH_STAMP := benchmarks/node_modules/.installed
+
+$(BENCH_STAMP): benchmarks/package.json benchmarks/package-lock.json
+	cd benchmarks && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: book $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 # Mutation testing of the math modules against the fast unit tests ([tool.mutmut] in
 # pyproject.toml; not part of `make test`, about 10 minutes on 2 cores): prints the

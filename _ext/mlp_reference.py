@@ -5,8 +5,11 @@ constants are left to the source it links to. ``IMPLEMENTS`` is the one place
 that says which function implements which labelled equation. From it the
 build adds
 
-- below each such equation, a line "Implemented by <function>" linking to the
-  function's entry in the mlp_core reference (``book/reference.md``);
+- to each such equation, a line "Implemented by <function>" linking to the
+  function's entry in the mlp_core reference (``book/reference.md``). The equation
+  and the line make one block (``mlp-equation``), and the line is drawn under the
+  equation's number (``site/static/mlp-book.css``): an equation often stands inside
+  a sentence, and the links must not split it;
 - to that entry, a line "Implements equations (n), (m) of <page>" linking
   back to each equation.
 
@@ -55,7 +58,7 @@ def short_name(name):
 
 
 class LinkEquationsToCode(SphinxTransform):
-    """After each implemented equation, a line linking to its code's reference entry."""
+    """Each implemented equation and a line linking to its code's entries, as one block."""
 
     default_priority = 900
 
@@ -64,7 +67,7 @@ class LinkEquationsToCode(SphinxTransform):
             names = implementers(block.get("label"))
             if not names:
                 continue
-            line = nodes.paragraph(classes=["equation-code"])
+            line = nodes.inline(classes=["equation-code"])
             line += nodes.Text("Implemented by ")
             for index, name in enumerate(names):
                 if index:
@@ -75,7 +78,10 @@ class LinkEquationsToCode(SphinxTransform):
                 reference += nodes.literal(short_name(name), short_name(name),
                                            classes=["xref", "py", "py-obj"])
                 line += reference
-            block.parent.insert(block.parent.index(block) + 1, line)
+            # Element.replace, not replace_self: the equation keeps its ids (its anchor).
+            equation = nodes.container(classes=["mlp-equation"])
+            block.parent.replace(block, equation)
+            equation += [block, line]
 
 
 def link_code_to_equations(app, what, name, obj, options, lines):

@@ -24,8 +24,14 @@ kernelspec:
 """
 
 
-#: The script of a built page that holds its widgets' state.
+#: The script of a built page that holds its widgets' state, once the page has fetched it.
 WIDGET_STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
+
+
+def widget_state_file(page_path):
+    """The file beside a built page that holds its widgets' state (site/mlp_site.py):
+    ``book/02_forward_pass.widgets.json`` for ``book/02_forward_pass.html``."""
+    return page_path.with_suffix(".widgets.json")
 #: An explorer's figure as mlp_core.widgets.figure_html writes it: alt text, then the PNG.
 FIGURE_HTML = re.compile(r"<img class='mlp-figure' alt='([^']+)' src='data:image/png;base64,([^']+)'>")
 

@@ -6,10 +6,9 @@ import json
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from book_paths import FIGURE_HTML, WIDGET_STATE, stored_runs
+from book_paths import FIGURE_HTML, stored_runs, widget_state_file
 from mlp_core import widgets
 
 # Each precomputed explorer's page, its controls and its render function.
@@ -23,8 +22,7 @@ EXPLORERS = {
 
 def built_grid(page_path):
     """``{combination_class: (figure_html, panel_html)}`` of the explorer stored in a built page."""
-    (script,) = BeautifulSoup(page_path.read_text(), "html.parser").select(WIDGET_STATE)
-    return stored_runs(json.loads(script.string)["state"])
+    return stored_runs(json.loads(widget_state_file(page_path).read_text())["state"])
 
 
 @pytest.mark.parametrize("name", EXPLORERS)

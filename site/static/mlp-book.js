@@ -1,14 +1,102 @@
-/* The book's own script (site/mlp_site.py adds it to every page).
+/* The book's own script (site/mlp_site.py adds it to every page, deferred).
  *
- * ipywidgets draws a slider as a noUiSlider handle with role="slider" and no name,
- * beside a visible <label> with the control's description. Each handle gets that
- * label as its accessible name (aria-labelledby); a group of toggle buttons becomes
- * a role="group" named by its label. Widgets render after the page has loaded, so
- * new ones are named as they appear.
+ * 1. The widget runtime, loaded late. A page with explorers names its widget state
+ *    (<page>.widgets.json) and the scripts that render it (require.js, the ipywidgets
+ *    HTML manager) in <script id="mlp-widget-runtime">; they load once an explorer
+ *    comes within a screen or two of the viewport, or when the page is printed, so
+ *    the text and math paint first and a reader who never reaches an explorer never
+ *    downloads them. The state becomes the <script> the HTML manager reads.
+ *    The HTML manager typesets widget labels with MathJax 2's MathJax.Hub.Queue; under
+ *    MathJax 3 that object is missing, so it gets a Hub whose Queue hands
+ *    ["Typeset", hub, element] to MathJax 3's typesetPromise.
+ * 2. Names and values of the explorers' controls. ipywidgets draws a slider as a
+ *    noUiSlider handle with role="slider", no name and the option's index as its
+ *    value; each handle gets its visible label as name (aria-labelledby) and the
+ *    shown value ("0.5") as aria-valuetext. A group of toggle buttons becomes a
+ *    role="group" named by its label, and each button says whether it is selected
+ *    (aria-pressed). Widgets render after the page has loaded and change when used,
+ *    so this runs again whenever they do.
  */
 (function () {
   "use strict";
   let counter = 0;
+  let runtime = null; // the promise of the loaded widget runtime
+
+  // -- 1. the widget runtime ---------------------------------------------------------
+
+  function loadScript(entry) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = entry.src;
+      script.integrity = entry.integrity;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + entry.src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function mathJaxReady() {
+    const mj = window.MathJax;
+    return mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
+  }
+
+  function shimMathJax2() {
+    const mj = window.MathJax;
+    if (!mj || mj.Hub || typeof mj.typesetPromise !== "function") return;
+    mj.Hub = {
+      Queue: function () {
+        Array.prototype.forEach.call(arguments, function (job) {
+          if (Array.isArray(job) && job[0] === "Typeset" && job[2]) {
+            mj.typesetPromise([job[2]]).catch(function (error) { console.warn(error); });
+          }
+        });
+      },
+    };
+  }
+
+  function loadState(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("could not load " + url + ": " + response.status);
+      return response.text();
+    }).then(function (text) {
+      const script = document.createElement("script");
+      script.type = "application/vnd.jupyter.widget-state+json";
+      script.textContent = text;
+      document.body.appendChild(script);
+    });
+  }
+
+  function loadWidgets() {
+    if (runtime) return runtime;
+    const list = document.getElementById("mlp-widget-runtime");
+    if (!list) return Promise.resolve();
+    const config = JSON.parse(list.textContent);
+    runtime = Promise.all([loadState(config.state), mathJaxReady()]).then(function () {
+      shimMathJax2();
+      return config.scripts.reduce(function (previous, entry) {
+        return previous.then(function () { return loadScript(entry); });
+      }, Promise.resolve());
+    });
+    return runtime;
+  }
+  window.mlpLoadWidgets = loadWidgets;
+
+  function watchExplorers() {
+    const views = document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]');
+    if (!views.length || !document.getElementById("mlp-widget-runtime")) return;
+    window.addEventListener("beforeprint", loadWidgets);
+    if (!("IntersectionObserver" in window)) { loadWidgets(); return; }
+    const observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        observer.disconnect();
+        loadWidgets();
+      }
+    }, {rootMargin: "150% 0px"});
+    views.forEach(function (view) { observer.observe(view.parentElement); });
+  }
+
+  // -- 2. names and values of the controls -----------------------------------------------
 
   function labelId(control) {
     const label = control.querySelector(":scope > .widget-label");
@@ -17,28 +105,45 @@
     return label.id;
   }
 
+  function set(element, name, value) {
+    if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+  }
+
   function nameControls(root) {
     root.querySelectorAll(".widget-slider, .widget-toggle-buttons").forEach(function (control) {
       const id = labelId(control);
-      if (!id) return;
       if (control.classList.contains("widget-toggle-buttons")) {
-        const group = control.querySelector(".widget-toggle-buttons");
-        const target = group || control;
-        target.setAttribute("role", "group");
-        target.setAttribute("aria-labelledby", id);
+        const group = control.querySelector(".widget-toggle-buttons") || control;
+        if (id) {
+          set(group, "role", "group");
+          set(group, "aria-labelledby", id);
+        }
+        group.querySelectorAll("button").forEach(function (button) {
+          set(button, "aria-pressed", String(button.classList.contains("mod-active")));
+        });
         return;
       }
+      const readout = control.querySelector(".widget-readout");
       control.querySelectorAll("[role='slider']").forEach(function (handle) {
-        if (handle.getAttribute("aria-labelledby") !== id) handle.setAttribute("aria-labelledby", id);
+        if (id) set(handle, "aria-labelledby", id);
+        if (readout && readout.textContent.trim()) {
+          set(handle, "aria-valuetext", readout.textContent.trim());
+        }
       });
     });
   }
 
   function start() {
+    watchExplorers();
     nameControls(document);
-    new MutationObserver(function (mutations) {
-      if (mutations.some(function (m) { return m.addedNodes.length; })) nameControls(document);
-    }).observe(document.body, {childList: true, subtree: true});
+    let pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      // Once per frame at most: the controls change in bursts.
+      requestAnimationFrame(function () { pending = false; nameControls(document); });
+    }).observe(document.body, {childList: true, subtree: true, characterData: true,
+                               attributes: true, attributeFilter: ["class", "aria-valuenow"]});
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -11,7 +11,6 @@ the page's origin is aborted and recorded, and the tests fail on it.
 import contextlib
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -76,10 +75,17 @@ class OfflineRouter:
 
     base: str
     blocked: list = field(default_factory=list)  # off-origin URLs the page asked for
+    requested: list = field(default_factory=list)  # the site's URLs it asked for
+    replaced: dict = field(default_factory=dict)  # path -> text served instead of the file
 
     def __call__(self, route):
         url = route.request.url
         if url.startswith(self.base + "/") or url.startswith("data:"):
+            self.requested.append(url)
+            path = url[len(self.base) + 1:].partition("#")[0]
+            if path in self.replaced:
+                kind = "application/json" if path.endswith(".json") else "text/html"
+                return route.fulfill(body=self.replaced[path], content_type=kind)
             return route.continue_()
         self.blocked.append(url)
         return route.abort()
@@ -90,35 +96,16 @@ class OfflineRouter:
 
 # -- errors a page reports ---------------------------------------------------------------------
 
-def third_party_noise(kind, text, location="", stack=""):
-    """Whether an error provably comes from third-party code and not from our pages.
-
-    Each filter names its source; anything else fails the tests.
-    """
-    # html-manager 1.0.6 typesets widget labels with the MathJax 2 API
-    # (``MathJax.Hub.Queue``); MathJax 3 has no ``Hub``, so it throws from its own bundle.
-    if (kind == "pageerror" and "reading 'Queue'" in text
-            and "/_static/vendor/html-manager/embed-amd.js" in stack):
-        return True
-    # sphinx-thebe's inline ``const THEBE_JS_URL = ...`` script is added twice to every
-    # page by the theme stack (sphinx-book-theme + sphinx-thebe both register it); the
-    # second copy throws a redeclaration error. No page of ours declares it.
-    if kind == "pageerror" and text == "Identifier 'THEBE_JS_URL' has already been declared":
-        return True
-    # pydata-sphinx-theme 0.17 reads the colour mode from localStorage or <html data-mode>;
-    # in a fresh profile both are empty, so it logs this and falls back to "auto".
-    if (kind == "console" and text == "Got invalid theme mode: . Resetting to auto."
-            and "/_static/scripts/pydata-sphinx-theme.js" in location):
-        return True
-    return False
-
 
 @dataclass
 class OpenedPage:
     page: object
     router: OfflineRouter
-    errors: list  # every error as "kind: text (where)"
-    real_errors: list  # those not excused by third_party_noise
+    errors: list  # every uncaught exception and console error, as "kind: text (where)"
+
+    @property
+    def requests(self):
+        return self.router.requested
 
     def assert_offline_ok(self):
         assert not self.router.blocked, (
@@ -126,41 +113,37 @@ class OpenedPage:
             + self.router.blocked_message())
 
     def assert_no_errors(self):
-        assert not self.real_errors, "errors in the page:\n" + "\n".join(self.real_errors)
+        """No error at all: the book's pages, the theme and the widget runtime are ours to fix."""
+        assert not self.errors, "errors in the page:\n" + "\n".join(self.errors)
 
 
-def open_page(browser, base, path, viewport=None, color_scheme="light"):
-    """A new browser context and page on ``base/path``, offline, errors recorded."""
+def open_page(browser, base, path, viewport=None, color_scheme="light", replaced=None):
+    """A page on ``base/path`` in a new browser context, offline, every error recorded.
+    ``replaced`` maps site paths to the text served in their place (the negative controls'
+    edited pages and widget states), so no copy of the site is needed."""
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
                                   color_scheme=color_scheme)
-    router = OfflineRouter(base)
+    router = OfflineRouter(base, replaced=dict(replaced or {}))
     context.route("**/*", router)
     page = context.new_page()
-    opened = OpenedPage(page, router, [], [])
+    opened = OpenedPage(page, router, [])
 
-    def record(kind, text, location="", stack=""):
-        entry = f"{kind}: {text} ({location or stack.strip().splitlines()[-1:] or '?'})"
-        opened.errors.append(entry)
-        if not third_party_noise(kind, text, location, stack):
-            opened.real_errors.append(entry)
+    def record(kind, text, location=""):
+        opened.errors.append(f"{kind}: {text} ({location or '?'})")
 
-    page.on("pageerror", lambda error: record("pageerror", error.message, stack=error.stack or ""))
-    page.on("console", lambda message: record("console", message.text, message.location.get("url", ""))
+    page.on("pageerror", lambda error: record(
+        "pageerror", error.message, (error.stack or "").strip().splitlines()[-1:]))
+    page.on("console", lambda message: record("console", message.text,
+                                              message.location.get("url", ""))
             if message.type == "error" else None)
     page.goto(f"{base}/{path}", wait_until="load")
     return opened
 
 
-WIDGET_STATE_SCRIPT = re.compile(
-    r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)', re.S)
-
-
-def edit_widget_state(html, edit):
-    """``(page, result)``: the page ``html`` after ``edit(models)`` changed the models of
-    its widget state in place, and what ``edit`` returned (for the negative controls)."""
-    match = WIDGET_STATE_SCRIPT.search(html)
-    assert match, "no widget state in the page"
-    state = json.loads(match.group(2))
+def edit_widget_state(text, edit):
+    """``(state, result)``: a page's widget state file (``<page>.widgets.json``, its text
+    ``text``) after ``edit(models)`` changed its models in place, and what ``edit``
+    returned (for the negative controls)."""
+    state = json.loads(text)
     result = edit(state["state"])
-    text = json.dumps(state).replace("</", "<\\/")
-    return html[:match.start(2)] + text + html[match.end(2):], result
+    return json.dumps(state), result
