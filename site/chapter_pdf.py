@@ -17,6 +17,7 @@ edited page is printed again, and nothing is when no input changed.
 import argparse
 import contextlib
 import hashlib
+import socket
 import subprocess
 import sys
 import time
@@ -58,7 +59,7 @@ def inputs_hash(html_file):
 
 @contextlib.contextmanager
 def serve(directory):
-    import socket
+    """``http://127.0.0.1:<port>`` serving ``directory`` with ``python -m http.server``."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -74,12 +75,16 @@ def serve(directory):
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("http.server did not start") from None
+                    raise RuntimeError(f"http.server for {directory} did not start") from None
                 time.sleep(0.1)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def print_page(browser, base, page_name, target):

@@ -8,20 +8,17 @@ the page's origin is aborted and recorded, and the tests fail on it.
 ``tests/browser/node_modules`` (``make browser-deps``) holds only the test tools (axe-core).
 """
 
-import contextlib
 import json
 import os
 import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "site"))
+from chapter_pdf import serve  # noqa: E402, F401  (the server make book prints the PDF from)
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 HTML_DIR = Path(os.environ.get("BOOK_HTML_DIR", REPO / "_build" / "html")).resolve()
 CHROMIUM = "/usr/bin/chromium"
@@ -36,34 +33,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(directory):
-    """``http://127.0.0.1:<port>`` serving ``directory`` with ``python -m http.server``."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-        cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"http.server for {directory} did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # -- no request leaves the site -------------------------------------------------------------
