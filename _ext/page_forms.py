@@ -164,6 +164,7 @@ FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})(?P<info>[^`\n]*)$")
 DIRECTIVE = re.compile(r"^\{(?P<name>[\w-]+)\}\s*(?P<argument>.*)$")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 ROLE = re.compile(r"\{(?P<role>eq|ref)\}`(?P<target>[^`]+)`")
+CITE = re.compile(r"\{cite:(?P<style>[pt])\}`(?P<keys>[^`]+)`")
 TARGET = re.compile(r"^\((?P<label>[\w-]+)\)=\n", re.MULTILINE)
 LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 
@@ -207,10 +208,11 @@ def plain_markdown(text, book):
     Notebook, nbconvert, VS Code, GitHub) render: ``{math}`` as ``$$...$$`` with the
     book's number as ``\tag``, exercises as bold headings, solutions in collapsed
     ``<details>``, admonitions as quotes, ``{eq}`` and ``{ref}`` as the book's numbers
-    and titles, and links to pages and labels as links to the published pages.
+    and titles, ``{cite:p}`` and ``{cite:t}`` as author-year links to the references, and links to pages and labels as links to the published pages.
 
     ``book`` answers ``equation(label)``, ``exercise(label)`` (numbers such as "2.1"),
-    ``reference(label)`` (``(text, url)``) and ``link(target)`` (a URL).
+    ``reference(label)`` (``(text, url)``), ``citation(key)`` (``(authors, year, url)``)
+    and ``link(target)`` (a URL).
     """
     parts = []
     for name, argument, options, body in parse_blocks(text):
@@ -242,7 +244,14 @@ def inline_markdown(text, book):
         title, url = book.reference(match.group("target"))
         return f"[{title}]({url})"
 
-    text = ROLE.sub(role, text)
+    def cite(match):
+        # (He et al., 2015) or He et al. (2015), each linked to its entry as in the book.
+        entries = [book.citation(key.strip()) for key in match.group("keys").split(",")]
+        if match.group("style") == "p":
+            return "(" + "; ".join(f"[{who}, {year}]({url})" for who, year, url in entries) + ")"
+        return "; ".join(f"{who} ([{year}]({url}))" for who, year, url in entries)
+
+    text = CITE.sub(cite, ROLE.sub(role, text))
     return LINK.sub(lambda match: f"]({book.link(match.group('target'))})", text)
 
 

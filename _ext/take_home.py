@@ -44,8 +44,10 @@ import nbformat
 from docutils.nodes import make_id
 from jupyter_cache import get_cache
 from myst_nb.core.read import read_myst_markdown_notebook
+from pybtex.database import parse_file
 from sphinx.errors import ExtensionError
 
+from citations import author_year
 from page_forms import (drop_hidden_checks, is_hidden_check, merge_solutions, plain_notebook,
                         section_numbers, student_copy)
 
@@ -157,6 +159,7 @@ class BookReferences:
         self.env, self.docname = app.env, docname
         self.base = app.config.html_baseurl
         self.exercises = getattr(app.env, "sphinx_exercise_registry", {})
+        self.bibliography = parse_file(Path(app.srcdir) / "book" / "references.bib").entries
 
     def url(self, docname, anchor=""):
         return f"{self.base}{docname}.html" + (f"#{anchor}" if anchor else "")
@@ -178,6 +181,10 @@ class BookReferences:
             return f"Exercise {self.exercise(label)}", self.url(self.exercises[label]["docname"], label)
         docname, anchor, title = self.env.domaindata["std"]["labels"][label]
         return title, self.url(docname, anchor)
+
+    def citation(self, key):
+        who, year = author_year(self.bibliography[key]).rsplit(", ", 1)
+        return who, year, self.url("book/references", f"cite-{key}")
 
     def link(self, target):
         if "://" in target or target.startswith("mailto:"):
