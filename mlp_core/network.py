@@ -13,7 +13,7 @@ from mlp_core.losses import _cross_entropy_from_logits, cross_entropy
 DIVERGENCE_FACTOR = 10
 
 #: Variance of the initial weights of a layer with ``n_in`` inputs and ``n_out``
-#: outputs: He et al. (2015) for ReLU, Glorot & Bengio (2010) for sigmoid.
+#: outputs: He et al. (2015), derived for ReLU, and Glorot & Bengio (2010).
 INIT_VARIANCES = {"he": lambda n_in, n_out: 2 / n_in,
                   "glorot": lambda n_in, n_out: 2 / (n_in + n_out)}
 
