@@ -28,11 +28,8 @@ def cross_entropy(y_pred, y_true_onehot):
 
 
 def cross_entropy_from_logits(Z, y_true_onehot):
-    """Mean cross-entropy of ``softmax(Z)``, computed from the logits ``Z`` with log-sum-exp.
-
-    Exact even where a probability underflows to 0; ``y_true_onehot`` as in
-    :func:`cross_entropy`.
-    """
+    """Mean cross-entropy of ``softmax(Z)`` from the logits ``Z``, with log-sum-exp: exact
+    even where a probability underflows to 0. ``y_true_onehot`` as in :func:`cross_entropy`."""
     Z = check.array("Z", Z, ndim=2)
     Z = Z.astype(np.promote_types(Z.dtype, np.float32))
     Y = check.targets("y_true_onehot", y_true_onehot, *Z.shape, Z.dtype)
@@ -42,6 +39,8 @@ def cross_entropy_from_logits(Z, y_true_onehot):
 
 def _cross_entropy_from_logits(Z, Y):
     """``-log softmax(z)_k = logsumexp(z) - z_k``, averaged over the rows; trusts its arguments."""
-    Z_max = Z.max(axis=1, keepdims=True)
-    log_sum_exp = Z_max[:, 0] + np.log(np.exp(Z - Z_max).sum(axis=1))
-    return float(np.mean(log_sum_exp - np.sum(Y * Z, axis=1)))
+    # Classes as rows: numpy sums a row of ten in a short loop per sample, 3x slower here.
+    Z_t = np.ascontiguousarray(Z.T)
+    Z_max = Z_t.max(axis=0)
+    log_sum_exp = Z_max + np.log(np.exp(Z_t - Z_max).sum(axis=0))
+    return float(np.mean(log_sum_exp - np.sum(Y.T * Z_t, axis=0)))

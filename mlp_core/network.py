@@ -222,7 +222,7 @@ class NeuralNetworkFromScratch:
         """One pass over a shuffled copy of the data, recorded in ``history``."""
         snapshot = [{"W": p["W"].copy(), "b": p["b"].copy()} for p in self.params]
         order = self.rng.permutation(len(X))
-        X, Y = X[order], Y[order]  # one copy per epoch; slices of it are cheap
+        X, Y = X.take(order, axis=0), Y.take(order, axis=0)  # one shuffled copy per epoch
         logits = np.empty(Y.shape, Y.dtype)
         norm_sums = np.zeros(len(self.params))
         for batch, cache, grads in self._sgd_steps(X, Y, batch_size):
