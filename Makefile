@@ -135,7 +135,7 @@ bench: book $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_pages.py
 
 # Mutation testing of the math modules against the fast unit tests ([tool.mutmut] in
-# pyproject.toml; not part of `make test`, about 10 minutes on 2 cores): prints the
+# pyproject.toml; not part of `make test`, about 8 minutes on 2 cores): prints the
 # score and every surviving mutant.
 mutation: $(STAMP)
 	$(BIN)/pip install --quiet -r requirements-mutation.txt
