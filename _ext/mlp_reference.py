@@ -40,9 +40,9 @@ IMPLEMENTS = {
         "book/03_backpropagation",
         ["eq-backprop-delta-output", "eq-backprop-dW", "eq-backprop-db",
          "eq-backprop-delta-hidden"]),
-    "mlp_core.network.NeuralNetworkFromScratch._update": ("book/03_backpropagation",
+    "mlp_core.network.NeuralNetworkFromScratch._update": ("book/03_gradient_check",
                                                          ["eq-sgd-update"]),
-    "mlp_core.gradcheck.gradient_check": ("book/03_backpropagation",
+    "mlp_core.gradcheck.gradient_check": ("book/03_gradient_check",
                                           ["eq-backprop-central-difference"]),
 }
 

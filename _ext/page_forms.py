@@ -135,27 +135,55 @@ def merge_solutions(notebook, render=myst_solution):
 
 
 def section_numbers(root):
-    """``{page name: section number}`` of the numbered pages of ``_toc.yml`` (book/02_x -> 2)."""
+    """``{page name: section number}`` of the numbered pages of ``_toc.yml`` (book/02_x -> 2);
+    the sub-pages of a section (its ``sections:``) carry the section's number."""
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
-    numbered = [chapter["file"] for part in toc.get("parts", []) if part.get("numbered")
+    numbered = [chapter for part in toc.get("parts", []) if part.get("numbered")
                 for chapter in part["chapters"]]
-    return {Path(file).name: number for number, file in enumerate(numbered, start=1)}
+    return {Path(file).name: number for number, chapter in enumerate(numbered, start=1)
+            for file in [chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]}
 
 
-def number_as_the_book(notebook, section):
+#: What the book numbers on a page, as jupyterlab-myst's numbering names it, and how the
+#: page's MyST source marks each one.
+NUMBERED = {"equation": re.compile(r"^```\{math\}\n:label:", re.MULTILINE),
+            "figure": re.compile(r"^  figure:\n(?:    .*\n)*?    name: ", re.MULTILINE),
+            "exercise": re.compile(r"^```\{exercise\}", re.MULTILINE)}
+
+
+def numbering_starts(root, name):
+    """``{kind: first number}`` of a sub-page of a section (``sections:`` in ``_toc.yml``):
+    the book numbers a section's equations, figures and exercises on from one page to the
+    next, so the second page's first equation is one more than the first page's count.
+    Empty for a section's first page and for pages outside a section."""
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    for part in toc.get("parts", []):
+        for chapter in part.get("chapters", []):
+            files = [chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]
+            names = [Path(file).name for file in files]
+            if name in names[1:]:
+                before = "".join((Path(root) / f"{file}.md").read_text()
+                                 for file in files[:names.index(name)])
+                return {kind: len(pattern.findall(before)) + 1 for kind, pattern in NUMBERED.items()}
+    return {}
+
+
+def number_as_the_book(notebook, section, starts=None):
     """jupyterlab-myst numbers equations and exercises per page, (1) and Exercise 1; page
-    front matter in the first Markdown cell makes them (2.1) and Exercise 2.1, as in the book."""
+    front matter in the first Markdown cell makes them (2.1) and Exercise 2.1, as in the book,
+    and on a section's later pages starts each kind at its number in the book (``starts``)."""
     first = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
-    first.source = f'---\nnumbering:\n  enumerator: "{section}.%s"\n---\n' + first.source
+    kinds = "".join(f"\n  {kind}:\n    start: {start}" for kind, start in (starts or {}).items())
+    first.source = f'---\nnumbering:\n  enumerator: "{section}.%s"{kinds}\n---\n' + first.source
     return notebook
 
 
-def student_copy(notebook, section=None):
+def student_copy(notebook, section=None, starts=None):
     """The page as a student works on it in JupyterLab: no hidden checks, solutions in
-    closed dropdowns, and for a section (its number) the book's numbering. Markdown
-    cells the book removes (figure captions) stay."""
+    closed dropdowns, and for a section (its number) the book's numbering (``starts``:
+    :func:`numbering_starts`). Markdown cells the book removes (figure captions) stay."""
     notebook = merge_solutions(drop_hidden_checks(notebook))
-    return notebook if section is None else number_as_the_book(notebook, section)
+    return notebook if section is None else number_as_the_book(notebook, section, starts)
 
 
 # -- plain Markdown, for front ends without MyST -------------------------------------------
@@ -273,7 +301,9 @@ def write_student_copies(book, target, reset=False):
         copy = target / page.name
         if copy.exists() and not reset:
             continue
-        jupytext.write(student_copy(jupytext.read(page), sections.get(page.stem)), copy, fmt="md:myst")
+        starts = numbering_starts(Path(book).resolve().parent, page.stem)
+        jupytext.write(student_copy(jupytext.read(page), sections.get(page.stem), starts), copy,
+                       fmt="md:myst")
         written.append(page.name)
     return written
 

@@ -48,11 +48,11 @@ from pybtex.database import parse_file
 from sphinx.errors import ExtensionError
 
 from citations import author_year
-from page_forms import (drop_hidden_checks, is_hidden_check, merge_solutions, plain_notebook,
-                        section_numbers, student_copy)
+from page_forms import (drop_hidden_checks, is_hidden_check, merge_solutions, numbering_starts,
+                        plain_notebook, section_numbers, student_copy)
 
 NOTE = (
-    "This notebook is section {section} of the chapter *Neural Network Math Review*, "
+    "This notebook is {section} of the chapter *Neural Network Math Review*, "
     "downloaded from {page}. To run it you need Python 3.11 or newer and a Jupyter kernel "
     "(`pip install ipykernel`; to run it without a browser, also `pip install nbclient`). "
     "The next cell installs `mlp_core`, the package every section imports, and the "
@@ -146,7 +146,13 @@ def wheel_name(root):
 def first_cells(app, docname):
     """The note and the install cell that open a take-home page."""
     site, wheel = app.config.html_baseurl, wheel_name(app.srcdir)
-    section = section_numbers(app.srcdir).get(Path(docname).name, "")
+    numbers = section_numbers(app.srcdir)
+    section = numbers.get(Path(docname).name, "")
+    pages = [name for name, number in numbers.items() if number == section]
+    if len(pages) > 1:  # a section in several pages: "page 2 of 3 of section 3"
+        section = f"page {pages.index(Path(docname).name) + 1} of {len(pages)} of section {section}"
+    else:
+        section = f"section {section}"
     note = NOTE.format(section=section, page=f"{site}{docname}.html", site=site, wheel=wheel)
     head = INSTALL_HEAD.format(site=site, wheel=wheel, version=wheel.split("-")[1])
     return [nbformat.v4.new_markdown_cell(note), nbformat.v4.new_code_cell(head + INSTALL_CODE)]
@@ -259,7 +265,8 @@ def take_home_notebook(app, docname):
 def take_home_markdown(app, docname):
     """The page's MyST source as the student's copy, opened by the same two cells."""
     section = section_numbers(app.srcdir).get(Path(docname).name)
-    notebook = student_copy(jupytext.read(app.env.doc2path(docname)), section)
+    starts = numbering_starts(app.srcdir, Path(docname).name)
+    notebook = student_copy(jupytext.read(app.env.doc2path(docname)), section, starts)
     notebook.cells[0:0] = first_cells(app, docname)
     return jupytext.writes(notebook, fmt="md:myst")
 

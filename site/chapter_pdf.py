@@ -45,7 +45,8 @@ def chapter_pages(toc=ROOT / "_toc.yml"):
     data = yaml.safe_load(toc.read_text())
     pages = [data["root"]]
     for part in data.get("parts", []):
-        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+        for chapter in part.get("chapters", []):  # a section page, then its sub-pages
+            pages += [chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]
     return [page for page in pages if page not in LEFT_OUT]
 
 

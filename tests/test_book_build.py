@@ -9,12 +9,16 @@ defective pages, and check that the build command exits non-zero and names each 
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
 from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT, SECTIONS
+
+sys.path.insert(0, str(ROOT / "site"))
+from chapter_pdf import chapter_pages  # noqa: E402
 
 PAGE_BUDGET_BYTES = 2_000_000
 PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
@@ -41,7 +45,10 @@ def test_page_has_no_error_output(built_html, page):
 def test_section_has_figures_math_and_exercises(built_html, page):
     soup = soup_of(built_html / page)
     figures = soup.select("figure")
-    assert figures, f"{page} has no figure"
+    # A section in several pages (section 3) has its figures on some of them.
+    section_figures = [figure for p in SECTIONS if p.stem[:2] == page[5:7]
+                       for figure in soup_of(built_html / f"book/{p.stem}.html").select("figure")]
+    assert section_figures, f"the section of {page} has no figure"
     for figure in figures:
         image = figure.find("img")
         assert image is not None, f"a figure in {page} has no image: {figure.get_text()[:80]}"
@@ -56,6 +63,53 @@ def test_section_has_figures_math_and_exercises(built_html, page):
     assert soup.select('a[href*="#equation-eq-"]'), f"{page} never references an equation"
     assert soup.select(".exercise"), f"{page} has no exercise"
     assert soup.select(".solution"), f"{page} has no solution"
+
+
+#: Where a page shows the numbers of its equations, figures and exercises.
+NUMBERED = {"equations": "div.math span.eqno", "figures": "figure figcaption .caption-number",
+            "exercises": ".exercise p.admonition-title"}
+
+
+def section_numbering(built_html):
+    """``{(section, kind): [number, ...]}`` over the section's pages in reading order
+    (_toc.yml), each number as a pair such as (3, 12) for (3.12)."""
+    found = {}
+    for page in chapter_pages():
+        if not re.fullmatch(r"book/0\d_\w+", page):
+            continue
+        soup = soup_of(built_html / f"{page}.html")
+        for kind, selector in NUMBERED.items():
+            numbers = [tuple(map(int, re.search(r"(\d+)\.(\d+)", e.get_text()).groups()))
+                       for e in soup.select(selector)]
+            found.setdefault((int(page[5:7]), kind), []).extend(numbers)
+    return found
+
+
+def test_numbers_run_on_across_a_section_in_several_pages(built_html):
+    # Section 3 is three pages: its second page goes on from the first page's last
+    # equation, figure and exercise number; none restarts at 3.1 or repeats one.
+    numbering = section_numbering(built_html)
+    assert {section for section, _ in numbering} == {1, 2, 3, 4}
+    for (section, kind), numbers in numbering.items():
+        assert numbers == [(section, i) for i in range(1, len(numbers) + 1)], (section, kind, numbers)
+    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    assert len(pages) == 3
+    second = soup_of(built_html / f"{pages[1]}.html").select(NUMBERED["equations"])
+    assert second and second[0].get_text().strip() != "(3.1)"
+
+
+def test_a_restarted_number_is_reported(built_html, tmp_path):
+    # Negative control: section 3's second page as it would be if its numbers restarted.
+    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    shutil.copytree(built_html / "book", tmp_path / "book")
+    second = tmp_path / f"{pages[1]}.html"
+    soup = soup_of(second)
+    for i, number in enumerate(soup.select(NUMBERED["equations"]), start=1):
+        number.string = f"(3.{i})"
+    second.write_text(str(soup))
+    numbering = section_numbering(tmp_path)
+    numbers = numbering[3, "equations"]
+    assert numbers != [(3, i) for i in range(1, len(numbers) + 1)]
 
 
 def test_config_keys_the_execution_cache_and_fails_on_errors():

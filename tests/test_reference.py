@@ -160,8 +160,8 @@ def test_a_missing_equation_link_is_found(pages, reference, direction):
 
 
 @pytest.mark.parametrize("page, name", [
-    ("book/03_backpropagation", "mlp_core.experiments.train_digits"),
-    ("book/03_backpropagation", "mlp_core.gradcheck.gradient_check"),
+    ("book/03_training_on_digits", "mlp_core.experiments.train_digits"),
+    ("book/03_gradient_check", "mlp_core.gradcheck.gradient_check"),
     ("book/02_forward_pass", "mlp_core.network.NeuralNetworkFromScratch.fit"),
 ])
 def test_names_in_code_cells_link_to_their_entries(built_html, page, name):

@@ -15,7 +15,7 @@ from mlp_core import widgets
 EXPLORERS = {
     "xor": ("book/02_forward_pass.html", widgets.XOR_CONTROLS["precomputed"],
             widgets.render_xor),
-    "digits": ("book/03_backpropagation.html", widgets.DIGITS_CONTROLS["precomputed"],
+    "digits": ("book/03_training_on_digits.html", widgets.DIGITS_CONTROLS["precomputed"],
                widgets.render_digits),
 }
 

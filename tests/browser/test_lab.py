@@ -24,6 +24,7 @@ from lab_support import (ALL_PAGES, CELL, ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, OU
                          markdown_cells, open_notebook, rendered_markdown, rendering_problems,
                          run_all_cells, running_lab, save_as_lab_does, save_with_keyboard,
                          shown_solution_phrases, solution_cells_not_collapsed, solution_phrases)
+from page_forms import numbering_starts
 from test_listings import listings_and_readings
 
 #: JupyterLab autosaves a changed notebook this often in the student tests (seconds;
@@ -195,7 +196,10 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
     cells = rendered_markdown(page, indices)
     assert rendering_problems(cells, (copy / name).read_text(), len(indices)) == []
     text = flat(" ".join(cell[0] for cell in cells.values()))
-    assert f"({section}.1)" in text and f"Exercise {section}.1" in text  # numbered as the book
+    # Numbered as the book: a section's later pages go on from the numbers of its earlier ones.
+    starts = numbering_starts(REPO, name.removesuffix(".md"))
+    assert f"({section}.{starts.get('equation', 1)})" in text, text[:300]
+    assert f"Exercise {section}.{starts.get('exercise', 1)}" in text
     # No line of a solution is on screen before it is opened.
     assert shown_solution_phrases(page, phrases) == []
     # Look at it: each page's first listing, and section 2's exercises with their closed
