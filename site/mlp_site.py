@@ -221,8 +221,24 @@ def _parents(node):
         yield node
 
 
+#: The theme's toggle of a navigation entry with sub-pages (section 3): a <summary> with
+#: only a decorative chevron in it, which has no accessible name without a label.
+NAV_TOGGLE = re.compile(r'(<a class="(?:current )?reference internal" href="[^"]*">([^<]*)</a>'
+                        r'<details(?: open="open")?><summary)>')
+
+
+def _named_nav_toggles(generate_toctree_html):
+    """The theme's sidebar with each sub-page toggle named after its entry."""
+    def generate(*args, **kwargs):
+        return NAV_TOGGLE.sub(lambda m: f'{m.group(1)} aria-label="Pages of {m.group(2)}">',
+                              str(generate_toctree_html(*args, **kwargs)))
+    return generate
+
+
 def fix_page_markup(app, pagename, templatename, context, doctree):
     """Valid, accessible markup; the widget state at the end of the body; the runtime list."""
+    if "generate_toctree_html" in context:
+        context["generate_toctree_html"] = _named_nav_toggles(context["generate_toctree_html"])
     body = context.get("body", "")
     if 'class="citation-list"' in body:
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
