@@ -277,6 +277,20 @@ OUTPUT_TEXT = """index => {
     const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
     const outputs = cell === null ? null : cell.querySelector('.jp-OutputArea');
     return outputs === null ? '' : outputs.innerText; }"""
+#: ``[keyword colour, text colour, code-cell keyword colour]`` of a cell's first listing:
+#: its first highlighted keyword (``def``), the colour of the text around it, and the
+#: colour JupyterLab gives keywords in code cells; null without a highlighted keyword.
+KEYWORD_COLOURS = """index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    const keyword = cell.querySelector('.jp-OutputArea .hljs-keyword');
+    if (keyword === null) return null;
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--jp-mirror-editor-keyword-color)';
+    keyword.parentElement.appendChild(probe);
+    const colours = [getComputedStyle(keyword).color, getComputedStyle(keyword.parentElement).color,
+                     getComputedStyle(probe).color];
+    probe.remove();
+    return colours; }"""
 ERROR_OUTPUTS = """() => [...document.querySelectorAll(
     '.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]')].map(e => e.innerText)"""
 
