@@ -163,8 +163,8 @@ def strip_alt_of_shown_run(state, combination):
     def strip(models):
         [run] = [m for m in models.values() if combination in m["state"].get("_dom_classes", [])]
         figure = models[run["state"]["children"][0].removeprefix("IPY_MODEL_")]["state"]
-        figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"])
-        assert count == 1
+        figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"], count=1)
+        assert count == 1  # the run's first picture
 
     return edit_widget_state(state, strip)[0]
 
