@@ -297,7 +297,7 @@ def render_xor(settings, on_epoch_end=None):
              "no point" if correct == 0 else f"{correct} of the 4 points")
     # A diverged run's network is the one before the epoch that diverged.
     title = ("decision boundary" if run.diverged is None else
-             "initial boundary" if not run.losses else "boundary before")
+             "initial boundary" if not run.losses else "boundary before divergence")
 
     def boundary(ax):
         plotting.plot_decision_boundary(run.network, X, y, ax=ax, resolution=80, title=title)
