@@ -87,8 +87,10 @@ def figure_html(panels):
 
 
 def _panel_html(summary, code):
+    # <br>, not a newline, ends a line of the code: JupyterLab keeps no white space.
+    lines = "<br>".join(html.escape(line) for line in code.split("\n"))
     return (f"<div class='mlp-summary'>{summary}</div>"
-            f"<div>Reproduce with:</div><code class='mlp-code'>{html.escape(code)}</code>")
+            f"<div>Reproduce with:</div><code class='mlp-code'>{lines}</code>")
 
 
 def _frame(mode, title, note, controls, control_widgets, body):

@@ -166,7 +166,7 @@ DISPLAYED_RUN_JS = """async explorer => {
     if (runs.length !== 1) return result;
     const images = [...runs[0].querySelectorAll('img')];
     const code = runs[0].querySelector('.mlp-code');
-    result.code = code ? code.textContent : null;
+    result.code = code ? code.innerText : null;
     result.alt = images.map(img => img.getAttribute('alt')).join('\\n');
     result.visible_img = images.length > 0 && images.every(img => img.offsetWidth > 0
         && img.offsetHeight > 0 && img.complete && img.naturalWidth > 0);
