@@ -98,7 +98,8 @@ test: book browser-deps
 	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Everything JupyterLab reads or writes stays in .jupyter/ of this repository;
-# .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext).
+# .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext), and
+# .jupyter/custom/custom.css colours the code blocks jupyterlab-myst renders.
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime \
   JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/.jupyter/workspaces \
   JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/user-settings \
@@ -118,7 +119,8 @@ LAB_DIR ?= $(LAB_COPY)
 lab: $(STAMP)
 	@if [ "$(abspath $(LAB_DIR))" = "$(abspath $(LAB_COPY))" ]; then \
 	  $(BIN)/python _ext/page_forms.py book $(LAB_COPY); fi
-	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --allow-root --no-browser $(LAB_ARGS)
+	$(LAB_ENV) $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --allow-root --no-browser \
+	  --LabApp.custom_css=True $(LAB_ARGS)
 
 lab-reset: $(STAMP)
 	$(BIN)/python _ext/page_forms.py book $(LAB_COPY) --reset

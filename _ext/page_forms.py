@@ -219,8 +219,7 @@ def plain_markdown(text, book):
         if name is None:
             parts.append(inline_markdown(body, book))
         elif name == "math":
-            tag = f"\n\\tag{{{book.equation(options['label'])}}}" if "label" in options else ""
-            parts.append(f"$$\n{body.strip()}{tag}\n$$")
+            parts.append(display_math(body.strip(), options, book))
         elif name == "exercise":
             parts.append(f"**Exercise {book.exercise(options['label'])} ({argument.strip()})**"
                          f"\n\n{plain_markdown(body, book)}")
@@ -233,6 +232,17 @@ def plain_markdown(text, book):
         else:
             raise ValueError(f"no plain Markdown for the directive {{{name}}}: {body[:80]!r}")
     return "\n\n".join(part.strip("\n") for part in parts if part.strip())
+
+
+def display_math(body, options, book):
+    """``$$...$$`` that every front end numbers as the book does. Lines split by ``\\\\``
+    go in ``aligned``, as Sphinx puts them in ``split``. The ``equation*`` keeps
+    jupyterlab-myst, which numbers each display of a page (1), (2)..., from adding its
+    number beside the book's ``\\tag``."""
+    if "\\\\" in body and "\\begin" not in body:
+        body = f"\\begin{{aligned}}\n{body}\n\\end{{aligned}}"
+    tag = f"\n\\tag{{{book.equation(options['label'])}}}" if "label" in options else ""
+    return f"$$\n\\begin{{equation*}}\n{body}{tag}\n\\end{{equation*}}\n$$"
 
 
 def inline_markdown(text, book):

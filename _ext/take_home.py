@@ -233,6 +233,15 @@ def add_static_pictures(notebook):
                     output["data"]["image/png"] = picture
 
 
+def add_alt_texts(notebook):
+    """Each figure's alt text (the cell's ``mystnb.image.alt``) on its picture, where
+    front ends without MyST read it."""
+    for cell in notebook.cells:
+        alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt")
+        for output in cell.get("outputs", []) if alt else []:
+            if "image/png" in output.get("data", {}):
+                output.setdefault("metadata", {}).setdefault("image/png", {})["alt"] = alt
+
 
 def is_notebook_page(app, docname):
     """A page of the book that is a notebook (jupytext front matter with a kernelspec)."""
@@ -251,6 +260,7 @@ def take_home_notebook(app, docname):
     _, notebook = cache.merge_match_into_notebook(notebook)  # KeyError: page not executed
     notebook.metadata.pop("source_map", None)
     add_static_pictures(drop_hidden_checks(notebook))
+    add_alt_texts(notebook)
     plain_notebook(merge_solutions(notebook), BookReferences(app, docname))
     notebook.cells[0:0] = first_cells(app, docname)
     return notebook

@@ -4,17 +4,30 @@
 `nb_execution_raise_on_error` and `execute.stderr_output: error`; the
 negative controls below build tiny books with the same configuration and
 defective pages, and check that the build command exits non-zero and names each defect.
+`make serve` serves the built book where its take-home notebooks install mlp_core from.
 """
 
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
 from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT, SECTIONS
+
+sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "tests" / "browser")]
+
+from browser_support import free_port  # noqa: E402
+from take_home import wheel_name  # noqa: E402
 
 PAGE_BUDGET_BYTES = 2_000_000
 PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
@@ -123,3 +136,34 @@ def test_build_command_fails_and_names_each_defect(tmp_path, pages):
     # Each defect is reported by name: the failure is not some unrelated problem.
     for name in pages:
         assert re.search(DEFECTS[name][1], output), (name, output[-3000:])
+
+
+def test_make_serve_serves_the_book_where_its_notebooks_install_from(built_html):
+    # The take-home notebooks install mlp_core from html.baseurl; `make serve` serves the
+    # built book, the wheel at its root, on that address's port.
+    port = urllib.parse.urlsplit(yaml.safe_load((ROOT / "_config.yml").read_text())
+                                 ["html"]["baseurl"]).port
+    planned = subprocess.run(["make", "-s", "-n", "serve"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    assert f"--bind 127.0.0.1 --directory _build/html {port}\n" in planned, planned
+    # Run for real on a free port: the published one may be in use on this machine.
+    free = free_port()
+    process = subprocess.Popen(["make", "-s", "serve", f"SERVE_PORT={free}"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{free}/", timeout=5) as response:
+                    assert "book/intro.html" in response.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None and time.monotonic() < deadline, "make serve did not serve"
+                time.sleep(0.3)
+        wheel = wheel_name(ROOT)
+        with urllib.request.urlopen(f"http://127.0.0.1:{free}/{wheel}", timeout=5) as response:
+            assert response.read() == (built_html / wheel).read_bytes()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

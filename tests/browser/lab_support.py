@@ -237,12 +237,22 @@ def solution_cells_not_collapsed(notebook):
 
 
 def run_all_cells(page, base, timeout=300):
-    """*Run ▸ Run All Cells*, then wait until the kernel has stayed idle for 3 s.
+    """*Run ▸ Run All Cells* in the open notebook, then :func:`wait_until_idle`."""
+    start_run_all(page)
+    wait_until_idle(base, timeout)
 
-    The kernel reports idle between two queued cells only for an instant.
-    """
+
+def start_run_all(page):
+    """Click *Run ▸ Run All Cells* in the open notebook."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.locator("li[data-command='runmenu:run-all']").click()
+
+
+def wait_until_idle(base, timeout=300):
+    """Wait until every kernel of the lab at ``base`` has stayed idle for 3 s.
+
+    A kernel reports idle between two queued cells only for an instant.
+    """
     deadline, idle_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         states = {kernel["execution_state"] for kernel in get_json(f"{base}/api/kernels?token={TOKEN}")}
@@ -253,7 +263,7 @@ def run_all_cells(page, base, timeout=300):
         else:
             idle_since = None
         time.sleep(0.25)
-    raise TimeoutError(f"the kernel was still busy after {timeout} s")
+    raise TimeoutError(f"a kernel was still busy after {timeout} s")
 
 
 def image_bytes(page, selector):
@@ -277,6 +287,20 @@ OUTPUT_TEXT = """index => {
     const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
     const outputs = cell === null ? null : cell.querySelector('.jp-OutputArea');
     return outputs === null ? '' : outputs.innerText; }"""
+#: ``[keyword colour, text colour, code-cell keyword colour]`` of a cell's first listing:
+#: its first highlighted keyword (``def``), the colour of the text around it, and the
+#: colour JupyterLab gives keywords in code cells; null without a highlighted keyword.
+KEYWORD_COLOURS = """index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    const keyword = cell.querySelector('.jp-OutputArea .hljs-keyword');
+    if (keyword === null) return null;
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--jp-mirror-editor-keyword-color)';
+    keyword.parentElement.appendChild(probe);
+    const colours = [getComputedStyle(keyword).color, getComputedStyle(keyword.parentElement).color,
+                     getComputedStyle(probe).color];
+    probe.remove();
+    return colours; }"""
 ERROR_OUTPUTS = """() => [...document.querySelectorAll(
     '.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]')].map(e => e.innerText)"""
 

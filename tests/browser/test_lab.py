@@ -3,15 +3,17 @@
 The tests start the real `make lab` with ``HOME`` pointing at an empty folder and drive
 it in Debian Chromium through Playwright, one fresh workspace per page. A student's
 server (`make lab`, its copy in a temporary LAB_COPY) runs every section page once
-(*Run All Cells*) and checks what the student sees: every listing with its code, the
+(*Run All Cells*) and checks what the student sees: every listing with its code, highlighted, the
 MyST rendered with the book's numbers and no unresolved reference, no line of a
 solution before it is opened (also after saving and reopening), no hidden check, and
 `book/` unchanged after autosave and save. An author's server (`make lab
-LAB_DIR=<copy of book/>`) checks that the pages open as notebooks and save unchanged.
+LAB_DIR=<copy of book/>`) checks that the pages open as notebooks and save unchanged,
+and that a take-home notebook shows each equation with the book's number alone.
 """
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -19,11 +21,13 @@ import time
 import jupytext
 import nbformat
 import pytest
-from lab_support import (ALL_PAGES, CELL, ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, OUTPUT_TEXT, REPO,
-                         SECTION_PAGES, TOKEN, caption_mismatches, flat, get_json, image_bytes,
-                         markdown_cells, open_notebook, rendered_markdown, rendering_problems,
-                         run_all_cells, running_lab, save_as_lab_does, save_with_keyboard,
-                         shown_solution_phrases, solution_cells_not_collapsed, solution_phrases)
+from lab_support import (ALL_PAGES, CELL, ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, KEYWORD_COLOURS,
+                         OUTPUT_TEXT, REPO, SECTION_PAGES, TOKEN, caption_mismatches, flat,
+                         get_json, image_bytes, markdown_cells, open_notebook,
+                         rendered_markdown, rendering_problems, run_all_cells, running_lab,
+                         save_as_lab_does, save_with_keyboard, shown_solution_phrases,
+                         solution_cells_not_collapsed, solution_phrases, start_run_all,
+                         wait_until_idle)
 from test_listings import listings_and_readings
 
 #: JupyterLab autosaves a changed notebook this often in the student tests (seconds;
@@ -116,19 +120,22 @@ def student_lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ran(student_lab, chromium):
-    """``ran(name)``: the page ``name`` of the student's copy, opened in a fresh workspace
-    and run once (*Run All Cells*); kept open for the module's tests."""
+    """``ran(name)``: the section page ``name`` of the student's copy after *Run All
+    Cells*. The first call opens every section page in a fresh workspace of its own
+    and runs them all at once, one kernel each; the pages stay open for the module's tests."""
     base, _ = student_lab
     pages = {}
 
     def run(name):
-        if name not in pages:
-            context = chromium.new_context(viewport={"width": 1280, "height": 1000})
-            page = context.new_page()
-            open_notebook(page, base, name)
-            page.wait_for_timeout(2000)  # the kernel starts
-            run_all_cells(page, base)
-            pages[name] = page
+        if not pages:
+            for section_page in SECTION_PAGES:
+                context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+                page = context.new_page()
+                open_notebook(page, base, section_page)
+                page.wait_for_timeout(2000)  # the kernel starts
+                start_run_all(page)
+                pages[section_page] = page
+            wait_until_idle(base, timeout=900)
         return pages[name]
 
     yield run
@@ -190,6 +197,8 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
     # Every listing shows its code.
     for index, listing in listings.items():
         assert flat(listing) in flat(page.evaluate(OUTPUT_TEXT, index)), (index, listing[:80])
+        keyword, text, code_cell_keyword = page.evaluate(KEYWORD_COLOURS, index)
+        assert keyword == code_cell_keyword != text, (index, keyword, text)  # highlighted
     # The MyST renders: no raw source, every {math} typeset, every reference resolved.
     indices = markdown_cells(base, name)
     cells = rendered_markdown(page, indices)
@@ -216,6 +225,23 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
     rendered_markdown(reopened, [i for i in indices if "{solution}" in model["cells"][i]["source"]])
     assert shown_solution_phrases(reopened, phrases) == []
     context.close()
+
+
+def test_without_the_lab_stylesheet_listings_are_not_highlighted(ran):
+    # Negative control of the highlighting check: jupyterlab-myst alone leaves the
+    # keywords the colour of the text around them (jupyter-book/jupyterlab-myst#287).
+    page = ran("02_forward_pass.md")
+    stylesheet = page.locator("link[href*='custom/custom.css']")
+    assert stylesheet.count() == 1
+    index = page.evaluate("() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]"
+                          ".find(cell => cell.querySelector('.jp-OutputArea .hljs-keyword'))"
+                          ".dataset.windowedListIndex")
+    stylesheet.evaluate("link => link.disabled = true")
+    try:
+        keyword, text, _ = page.evaluate(KEYWORD_COLOURS, index)
+        assert keyword == text
+    finally:
+        stylesheet.evaluate("link => link.disabled = false")
 
 
 def test_an_opened_solution_is_seen_by_the_check(student_lab, ran):
@@ -248,6 +274,45 @@ def test_run_all_and_save_in_the_book_itself_rewrites_it(lab, book_copy, chromiu
     shutil.copy(REPO / "book" / name, book_copy / name)
     assert saved != (REPO / "book" / name).read_text()
     assert "outputs_hidden: true" not in saved
+
+
+#: ``[[KaTeX's tag, jupyterlab-myst's own number]]`` of every display equation shown.
+EQUATION_NUMBERS = """() => [...document.querySelectorAll('.jp-Notebook .katex-display')].map(
+    display => [display.querySelector('.tag')?.innerText ?? '',
+                display.closest('.group')?.querySelector('.self-center')?.innerText ?? ''])"""
+
+
+def shown_equation_numbers(chromium, base, name):
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    open_notebook(page, base, name)
+    rendered_markdown(page, markdown_cells(base, name))
+    numbers = page.evaluate(EQUATION_NUMBERS)
+    context.close()
+    return numbers
+
+
+def test_a_take_home_notebook_numbers_each_equation_once_as_the_book(lab, book_copy, chromium,
+                                                                     built_html):
+    # The take-home writes each equation as $$ with the book's \tag; jupyterlab-myst would
+    # number every display of the page a second time, (1), (2)..., beside it. (The
+    # nbconvert test checks every section's numbers; one section shows the front end.)
+    base, _, _ = lab
+    name = "02_forward_pass.md"
+    stem = name.removesuffix(".md")
+    shutil.copy(built_html / "_sources" / "book" / f"{stem}.ipynb", book_copy / f"take-home-{stem}.ipynb")
+    labelled = len(re.findall(r"^```\{math\}\n:label:", (REPO / "book" / name).read_text(),
+                              flags=re.MULTILINE))
+    numbers = shown_equation_numbers(chromium, base, f"take-home-{stem}.ipynb")
+    assert [tag for tag, _ in numbers if tag] == [f"(2.{k})" for k in range(1, labelled + 1)]
+    assert [own for _, own in numbers if own] == [], numbers
+    # Negative control: the same notebook with its equations outside equation*.
+    notebook = nbformat.read(book_copy / f"take-home-{stem}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        cell.source = re.sub(r"\\(begin|end)\{equation\*\}\n", "", cell.source)
+    nbformat.write(notebook, book_copy / "take-home-numbered-twice.ipynb")
+    numbers = shown_equation_numbers(chromium, base, "take-home-numbered-twice.ipynb")
+    assert [own for _, own in numbers if own][:2] == ["(1)", "(2)"], numbers
 
 
 def test_without_jupyterlab_myst_the_rendering_check_fails(tmp_path, chromium):
