@@ -33,6 +33,8 @@ as a file instead of opening it in a tab. A book without a pyproject.toml (the
 tests' tiny books) gets no take-home notebooks.
 """
 
+import base64
+import io
 import json
 import posixpath
 import re
@@ -41,6 +43,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import PIL.Image
 from docutils.nodes import make_id
 from jupyter_cache import get_cache
 from myst_nb.core.read import read_myst_markdown_notebook
@@ -204,21 +207,36 @@ class BookReferences:
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-#: The base64 PNG inside a run's figure, an <img> made by mlp_core.widgets.figure_html.
+#: The base64 PNGs inside a run's figure, <img>s made by mlp_core.widgets.figure_html.
 FIGURE_DATA = re.compile(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
+def side_by_side(pictures):
+    """One PNG (base64) of a run's pictures (base64 PNGs) in a row, top-aligned on white,
+    and its size on screen: the pictures have twice the pixels of their size in the page."""
+    images = [PIL.Image.open(io.BytesIO(base64.b64decode(p))).convert("RGB") for p in pictures]
+    row = PIL.Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)),
+                        "white")
+    left = 0
+    for image in images:
+        row.paste(image, (left, 0))
+        left += image.width
+    buffer = io.BytesIO()
+    row.save(buffer, format="PNG", optimize=True)
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), row.width // 2
+
+
 def shown_picture(models, model_id):
-    """Base64 PNG of the run an explorer shows first: every Stack at its selected
-    child, down to the run (``mlp-run``), whose first child is its figure."""
+    """``(base64 PNG, width)`` of the run an explorer shows first: every Stack at its
+    selected child, down to the run (``mlp-run``), whose first child holds its pictures."""
     model = models.get(model_id)
     if model is None:
         return None
     state = model["state"]
     children = [child.removeprefix("IPY_MODEL_") for child in state.get("children", [])]
     if "mlp-run" in state.get("_dom_classes", []):
-        return FIGURE_DATA.search(models[children[0]]["state"]["value"]).group(1)
+        return side_by_side(FIGURE_DATA.findall(models[children[0]]["state"]["value"]))
     if model["model_name"] == "StackModel" and children:
         children = [children[state.get("selected_index") or 0]]
     for child in children:
@@ -236,7 +254,8 @@ def add_static_pictures(notebook):
             if view is not None:
                 picture = shown_picture(models, view["model_id"])
                 if picture is not None:
-                    output["data"]["image/png"] = picture
+                    output["data"]["image/png"], width = picture
+                    output.setdefault("metadata", {})["image/png"] = {"width": width}
 
 
 def add_alt_texts(notebook):

@@ -24,6 +24,10 @@ PALETTE = [OKABE_ITO[k]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1))]
 
 
+#: A legend right of the plot: where curves may run anywhere, inside it could cover one.
+OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1)}
+
+
 def _axes(ax, figsize=(6, 3.5)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -38,7 +42,7 @@ def _label(ax, xlabel, ylabel=None, title=None, **legend):
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(frameon=False, fontsize="small", **legend)
+        ax.legend(frameon=False, **legend)
     return ax
 
 
@@ -51,7 +55,7 @@ def plot_losses(losses, ax=None, log_scale=False, title=None):
                 color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)])
     if log_scale:
         ax.set_yscale("log")
-    legend = {} if None in runs else {"loc": "best"}
+    legend = {} if None in runs else OUTSIDE
     return _label(ax, "epoch", "mean cross-entropy", title, **legend)
 
 
@@ -67,7 +71,7 @@ def plot_grad_norms(grad_norms, ax=None, title=None, ylabel=None):
                 color=PALETTE[l % len(PALETTE)], linestyle=LINESTYLES[l % len(LINESTYLES)],
                 label=f"$W_{l + 1}$ ({name})")
     ax.set_yscale("log")
-    return _label(ax, "epoch", ylabel or r"$\|\partial L / \partial W_l\|_F$", title, loc="best")
+    return _label(ax, "epoch", ylabel or r"$\|\partial L / \partial W_l\|_F$", title, **OUTSIDE)
 
 
 def plot_accuracy(history, ax=None, title=None):

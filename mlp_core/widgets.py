@@ -4,7 +4,8 @@ HTML book, which has no kernel) trains every combination of the controls' option
 cell runs, and links the controls in the browser (``jslink``) to ``Stack`` widgets of the
 pictures. ``mode='auto'`` is ``'precomputed'`` where ``MLP_CORE_WIDGETS=precomputed`` (as
 in ``make book``). A render function takes the settings ``{name: value}`` (and, live, an
-``on_epoch_end``) and returns ``(png_bytes, alt_text, summary_html, code_line)``.
+``on_epoch_end``) and returns ``(panels, summary_html, code)``, ``panels`` a list of
+``(png_bytes, alt_text)``: one picture per plot, so that they stack on a narrow screen.
 """
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate"]
@@ -15,6 +16,7 @@ import os
 import time
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -65,22 +67,30 @@ def combination_class(settings):
 
 
 def call_line(function, settings):
-    """The one line of mlp_core code that reproduces ``settings``."""
+    """The two lines of mlp_core code, import and call, that reproduce ``settings``."""
     arguments = ", ".join(f"{name}={value!r}" for name, value in settings.items())
-    return f"run = {function}({arguments})"
+    return f"from mlp_core.experiments import {function}\nrun = {function}({arguments})"
 
 
-def figure_html(png, alt):
-    """An ``<img>`` of the PNG bytes ``png`` with alt text (ipywidgets' ``Image`` has none)."""
-    data = base64.b64encode(png).decode("ascii")
-    return (f"<img class='mlp-figure' alt='{html.escape(alt, quote=True)}' "
-            f"src='data:image/png;base64,{data}'>")
+def figure_html(panels):
+    """The pictures of one run: an ``<img>`` per panel ``(png_bytes, alt_text)``, shown at
+    half its pixel size (ipywidgets' ``Image`` has no alt text), in a row that wraps."""
+    images = []
+    for png, alt in panels:
+        # A PNG's width and height are the two 4-byte integers after its 16-byte header.
+        width, height = (int.from_bytes(png[at:at + 4], "big") // PIXELS_PER_POINT
+                         for at in (16, 20))
+        data = base64.b64encode(png).decode("ascii")
+        images.append(f"<img class='mlp-figure' width='{width}' height='{height}' "
+                      f"alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{data}'>")
+    return f"<div class='mlp-figures'>{''.join(images)}</div>"
 
 
 def _panel_html(summary, code):
+    # <br>, not a newline, ends a line of the code: JupyterLab keeps no white space.
+    lines = "<br>".join(html.escape(line) for line in code.split("\n"))
     return (f"<div class='mlp-summary'>{summary}</div>"
-            f"<div>Reproduce with <code>mlp_core.experiments</code>: "
-            f"<code class='mlp-code'>{html.escape(code)}</code></div>")
+            f"<div>Reproduce with:</div><code class='mlp-code'>{lines}</code>")
 
 
 def _frame(mode, title, note, controls, control_widgets, body):
@@ -102,8 +112,8 @@ def build_precomputed(title, controls, render):
 
     def stack(level, settings):
         if level == len(controls):
-            png, alt, summary, code = render(settings)
-            leaf = widgets.VBox([widgets.HTML(figure_html(png, alt)),
+            panels, summary, code = render(settings)
+            leaf = widgets.VBox([widgets.HTML(figure_html(panels)),
                                  widgets.HTML(_panel_html(summary, code))])
             leaf.add_class("mlp-run")
             leaf.add_class(combination_class(settings))
@@ -139,11 +149,11 @@ def build_live(title, controls, render, default_epochs=200):
         status.value = "training…"
         start = time.perf_counter()
         try:
-            png, alt, summary, code = render(settings, on_epoch_end)
+            panels, summary, code = render(settings, on_epoch_end)
         except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
             status.value = f"<b>Could not train with these settings:</b> {html.escape(str(error))}"
             return
-        image.value = figure_html(png, alt)
+        image.value = figure_html(panels)
         panel.value = _panel_html(summary, code)
         progress.value = progress.max  # also for a run that stopped early
         status.value = f"done in {time.perf_counter() - start:.2f} s"
@@ -167,23 +177,53 @@ def _build(mode, title, controls_by_mode, render, default_epochs=200):
     return build_live(title, controls_by_mode["live"], render, default_epochs)
 
 
-def _mark_single_points(*axes):
+#: Explorer panels are sized in points, one point per CSS pixel at the size the page shows
+#: them: 320 pt wide fits a phone's column, two side by side a desktop's. Their text is
+#: 13 px, above the body's small print (12.8 px); the PNG has twice the pixels, for
+#: high-density screens.
+PANEL_SIZE = (320 / 72, 240 / 72)
+PIXELS_PER_POINT = 2
+PANEL_STYLE = {"font.size": 13, "axes.titlesize": 14, "axes.titleweight": "bold",
+               "legend.frameon": False, "legend.handlelength": 1.8, "legend.columnspacing": 1.2}
+
+
+def _panel(draw, alt, size=PANEL_SIZE):
+    """``(png_bytes, alt)`` of one panel drawn by ``draw(ax)``, in the explorers' style."""
+    with matplotlib.rc_context(PANEL_STYLE):
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig.subplots())
+        return plotting.figure_to_png(fig, dpi=72 * PIXELS_PER_POINT), alt
+
+
+def _legend_below(ax, ncol=2):
+    """The Axes' legend moved under its plot, where it cannot cover a curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.figure.legend(handles, labels, loc="outside lower center", ncol=ncol)
+
+
+def _mark_single_points(ax):
     # A line through one point, as a one-epoch run draws, is invisible
     # without a marker, and the automatic ticks would split that epoch.
-    for ax in axes:
-        for line in ax.lines:
-            if len(line.get_xdata()) == 1:
-                line.set_marker("o")
-                ax.set_xticks(line.get_xdata())
+    for line in ax.lines:
+        if len(line.get_xdata()) == 1:
+            line.set_marker("o")
+            ax.set_xticks(line.get_xdata())
 
 
 def _epochs(n):
     return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
+def _when(error):
+    """When a run diverged, in the epochs of its loss curve (which counts from 1)."""
+    return "in its first epoch" if error.epoch == 0 else f"after {_epochs(error.epoch)}"
+
+
 def _diverged_text(run):
     error = run.diverged
-    return "" if error is None else (f"<b>Diverged</b> in epoch {error.epoch}: {error.cause}. "
+    return "" if error is None else (f"<b>Diverged</b> {_when(error)}: {error.cause}. "
                                      f"{html.escape(error.advice)} ")
 
 
@@ -191,8 +231,10 @@ def _run_words(run):
     """What a run's loss curve shows, for alt text: "training loss falls from 0.69 to ..."."""
     losses = run.losses
     if run.diverged is not None:
-        after = f" after a loss of {losses[-1]:.2g}" if losses else ", so no loss curve is drawn"
-        return f"training diverged in epoch {run.diverged.epoch}{after}"
+        after = (f", after falling from {losses[0]:.2g} to {losses[-1]:.2g}" if len(losses) > 1
+                 else f", after a loss of {losses[-1]:.2g}" if losses else
+                 ", so there is no loss to draw")
+        return f"training diverged {_when(run.diverged)}{after}"
     if not losses:
         return "no epoch was trained"
     first, last = losses[0], losses[-1]
@@ -202,10 +244,37 @@ def _run_words(run):
     return f"training loss {trend} from {first:.2g} to {last:.2g} over {_epochs(len(losses))}"
 
 
-def _diverged_axes(ax, run):
-    ax.text(0.5, 0.5, f"diverged in epoch {run.diverged.epoch}\ntry a smaller lr",
-            transform=ax.transAxes, ha="center", va="center", fontsize=12,
-            color=plotting.OKABE_ITO["vermillion"])
+def _capital(text):
+    return text[0].upper() + text[1:]
+
+
+def _mark_divergence(ax, run, label=True):
+    """A dotted line at the epoch in which ``run`` diverged, named in the legend."""
+    ax.axvline(run.diverged.epoch + 1, color=plotting.OKABE_ITO["vermillion"], linestyle=":",
+               lw=2, label=f"diverged (epoch {run.diverged.epoch + 1})" if label else None)
+
+
+def _diverged_panel(run, nothing):
+    """A panel that says in words that ``run`` diverged before any epoch ended."""
+    def draw(ax):
+        ax.set_axis_off()
+        ax.text(0.5, 0.62, "Diverged", transform=ax.transAxes, ha="center", va="center",
+                fontsize=20, fontweight="bold", color=plotting.OKABE_ITO["vermillion"])
+        ax.text(0.5, 0.32, f"{_when(run.diverged)}:\nno {nothing} to draw.\n"
+                f"Try a smaller learning rate.", transform=ax.transAxes, ha="center",
+                va="center", linespacing=1.4)
+    return _panel(draw, f"Training diverged {_when(run.diverged)}: no {nothing} to draw",
+                  size=(PANEL_SIZE[0], 170 / 72))
+
+
+def _loss_panel(run, title="training loss"):
+    def draw(ax):
+        plotting.plot_losses(run.losses, ax=ax, log_scale=True, title=title)
+        _mark_single_points(ax)
+        if run.diverged is not None:
+            _mark_divergence(ax, run)
+            _legend_below(ax, ncol=1)
+    return _panel(draw, _capital(_run_words(run)) + " (log scale)")
 
 
 # -- section 2: XOR ----------------------------------------------------------------
@@ -221,28 +290,29 @@ XOR_CONTROLS = {
 
 
 def render_xor(settings, on_epoch_end=None):
-    """Figure, alt text, summary and ``train_xor`` code line of one XOR run with ``settings``
-    ``hidden``, ``lr`` and optionally ``seed``."""
+    """Panels (loss, decision boundary), summary and ``train_xor`` code of one XOR run with
+    ``settings`` ``hidden``, ``lr`` and optionally ``seed``."""
     run = train_xor(**settings, on_epoch_end=on_epoch_end)
-    fig = Figure(figsize=(8, 3.2), layout="constrained")
-    loss_ax, boundary_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    if run.losses:
-        plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
-    else:
-        _diverged_axes(loss_ax, run)
     X, y = xor_data()
-    plotting.plot_decision_boundary(run.network, X, y, ax=boundary_ax, resolution=80,
-                                    title="decision boundary")
     correct = int((run.network.predict(X) == y).sum())
     sides = ("all four points" if correct == len(y) else
              "no point" if correct == 0 else f"{correct} of the 4 points")
-    alt = f"{_run_words(run)}; the decision boundary puts {sides} on the correct side"
-    alt = alt[0].upper() + alt[1:]
+    # A diverged run's network is the one before the epoch that diverged.
+    title = ("decision boundary" if run.diverged is None else
+             "initial boundary" if not run.losses else "boundary before divergence")
+
+    def boundary(ax):
+        plotting.plot_decision_boundary(run.network, X, y, ax=ax, resolution=80, title=title)
+        _legend_below(ax)
+
+    panels = [_loss_panel(run) if run.losses else _diverged_panel(run, "loss curve"),
+              _panel(boundary, f"The {title} puts {sides} on the correct side",
+                     size=(260 / 72, PANEL_SIZE[1]))]
     summary = _diverged_text(run) + (
         f"{correct}/4 points correct ({'solved' if correct == len(y) else 'not solved'}); "
         f"final loss {run.losses[-1]:.3g}"
-        if run.losses else "")
-    return plotting.figure_to_png(fig), alt, summary, call_line("train_xor", settings)
+        if run.losses and run.diverged is None else "")
+    return panels, summary, call_line("train_xor", settings)
 
 
 def explore_xor(mode="auto"):
@@ -269,34 +339,45 @@ DIGITS_CONTROLS = {
 
 
 def render_digits(settings, on_epoch_end=None):
-    """Figure, alt text, summary and ``train_digits`` code line of one digits run with
-    ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` and optionally ``n_epochs``."""
+    """Panels (loss, accuracy, gradient norms), summary and ``train_digits`` code of one
+    digits run with ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` and
+    optionally ``n_epochs``."""
     arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
                  "activation": settings["activation"],
                  "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS)}
     run = train_digits(**arguments, on_epoch_end=on_epoch_end)
-    fig = Figure(figsize=(10, 2.9), layout="constrained")
-    loss_ax, accuracy_ax, norms_ax = fig.subplots(1, 3)
-    if run.losses:
-        plotting.plot_losses(run.losses, ax=loss_ax, log_scale=True, title="training loss")
-        plotting.plot_accuracy(run.history, ax=accuracy_ax, title="accuracy")
-        plotting.plot_grad_norms(run.history["grad_norms"], ax=norms_ax, title="gradient norms")
-        _mark_single_points(loss_ax, accuracy_ax, norms_ax)
-        summary = (f"train accuracy {run.history['train_accuracy'][-1]:.3f}, validation "
-                   f"{run.history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
-        norms = np.asarray(run.history["grad_norms"])
-        alt = (f"Three panels. In the first, {_run_words(run)}; train accuracy ends at "
-               f"{run.history['train_accuracy'][-1]:.3f} and validation accuracy at "
-               f"{run.history['val_accuracy'][-1]:.3f}; the gradient norms of the "
-               f"{norms.shape[-1]} weight matrices end between {norms[-1].min():.2g} and "
-               f"{norms[-1].max():.2g}")
-    else:
-        for ax in (loss_ax, accuracy_ax, norms_ax):
-            _diverged_axes(ax, run)
-        summary = ""
-        alt = f"Three empty panels: {_run_words(run)}, and no accuracy or gradient norms either"
-    return (plotting.figure_to_png(fig), alt, _diverged_text(run) + summary,
-            call_line("train_digits", arguments))
+    code = call_line("train_digits", arguments)
+    if not run.losses:
+        return ([_diverged_panel(run, "loss, accuracy or gradient norm")],
+                _diverged_text(run), code)
+    history, diverged = run.history, run.diverged is not None
+    norms = np.asarray(history["grad_norms"])
+
+    def accuracy(ax):
+        plotting.plot_accuracy(history, ax=ax, title="accuracy")
+        _mark_single_points(ax)
+        if diverged:
+            _mark_divergence(ax, run, label=False)
+        _legend_below(ax)
+
+    def gradient_norms(ax):
+        plotting.plot_grad_norms(norms, ax=ax, title="gradient norms")
+        _mark_single_points(ax)
+        if diverged:
+            _mark_divergence(ax, run, label=False)
+        _legend_below(ax, ncol=2)
+
+    panels = [
+        _loss_panel(run),
+        _panel(accuracy, f"Accuracy: train ends at {history['train_accuracy'][-1]:.3f}, "
+                         f"validation at {history['val_accuracy'][-1]:.3f}"),
+        _panel(gradient_norms, f"Gradient norms of the {norms.shape[-1]} weight matrices "
+                               f"(log scale) end between {norms[-1].min():.2g} and "
+                               f"{norms[-1].max():.2g}"),
+    ]
+    summary = (f"train accuracy {history['train_accuracy'][-1]:.3f}, validation "
+               f"{history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
+    return panels, _diverged_text(run) + summary, code
 
 
 def explore_digits(mode="auto"):
@@ -319,33 +400,39 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
     if lr not in runs:
         runs[lr] = train_digits(lr=lr, n_epochs=LR_EPOCHS, on_epoch_end=on_epoch_end)
     selected = runs[lr]
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
-    ax = fig.subplots()
     others = [other for other_lr, other in sorted(runs.items())
               if other_lr != lr and other.losses]
-    for other in others:
-        ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.75", lw=1)
-    if selected.losses:
-        plotting.plot_losses(selected.losses, ax=ax, log_scale=True)
-        ax.lines[-1].set_color(plotting.OKABE_ITO["blue"])
-        ax.lines[-1].set_linewidth(3)
-    ax.set_yscale("log")
-    ax.set_xlim(1, LR_EPOCHS)
-    _mark_single_points(ax)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("mean cross-entropy")
-    ax.set_title(f"lr = {lr:g} (grey: the other learning rates)")
+
+    def draw(ax):
+        for i, other in enumerate(others):
+            ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.7", lw=1.2,
+                    label="other learning rates" if i == 0 else None)
+        if selected.losses:
+            ax.plot(np.arange(1, len(selected.losses) + 1), selected.losses,
+                    color=plotting.OKABE_ITO["blue"], lw=3, label=f"lr = {lr:g}")
+        if selected.diverged is not None and selected.losses:
+            _mark_divergence(ax, selected)
+        ax.set_yscale("log")
+        ax.set_xlim(1, LR_EPOCHS)
+        _mark_single_points(ax)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("mean cross-entropy")
+        if selected.diverged is None:
+            ax.set_title(f"lr = {lr:g}")
+        else:
+            ax.set_title(f"lr = {lr:g}: diverged", color=plotting.OKABE_ITO["vermillion"])
+        _legend_below(ax)
+
     behind = (f", drawn over the grey curves of {len(others)} other learning "
               f"rate{'s' if len(others) != 1 else ''}" if others else "")
     if selected.diverged is not None:
-        _diverged_axes(ax, selected)
         summary = _diverged_text(selected)
     else:
         summary = (f"final loss {selected.losses[-1]:.3g}, validation accuracy "
                    f"{selected.history['val_accuracy'][-1]:.3f} after {_epochs(LR_EPOCHS)}")
-    alt = f"At learning rate {lr:g}, {_run_words(selected)}{behind}"
+    alt = f"At learning rate {lr:g}, {_run_words(selected)}{behind} (log scale)"
     code = call_line("train_digits", {"lr": lr, "n_epochs": LR_EPOCHS})
-    return plotting.figure_to_png(fig), alt, summary, code
+    return [_panel(draw, alt, size=(PANEL_SIZE[0], 270 / 72))], summary, code
 
 
 def explore_learning_rate(mode="auto"):

@@ -32,8 +32,25 @@ def widget_state_file(page_path):
     """The file beside a built page that holds its widgets' state (site/mlp_site.py):
     ``book/02_forward_pass.widgets.json`` for ``book/02_forward_pass.html``."""
     return page_path.with_suffix(".widgets.json")
-#: An explorer's figure as mlp_core.widgets.figure_html writes it: alt text, then the PNG.
-FIGURE_HTML = re.compile(r"<img class='mlp-figure' alt='([^']+)' src='data:image/png;base64,([^']+)'>")
+#: One picture of an explorer's run as mlp_core.widgets.figure_html writes it: its size on
+#: the page (CSS pixels), alt text, then the PNG.
+FIGURE_IMG = re.compile(r"<img class='mlp-figure' width='(\d+)' height='(\d+)' alt='([^']+)' "
+                        r"src='data:image/png;base64,([^']+)'>")
+#: A run's figure: its pictures, one per plot, in one row that wraps.
+FIGURE_HTML = re.compile(r"<div class='mlp-figures'>((?:<img [^>]*>)+)</div>")
+
+
+def figure_pictures(figure):
+    """``[(alt, base64 PNG, width, height)]`` of a run's figure HTML, or None when it is not
+    a row of pictures each with its size and alt text."""
+    match = FIGURE_HTML.fullmatch(figure)
+    if match is None:
+        return None
+    pictures = re.findall(r"<img [^>]*>", match.group(1))
+    parsed = [FIGURE_IMG.fullmatch(picture) for picture in pictures]
+    if not all(parsed):
+        return None
+    return [(m.group(3), m.group(4), int(m.group(1)), int(m.group(2))) for m in parsed]
 
 
 def stored_runs(models):

@@ -356,3 +356,22 @@ def test_sigmoid_derivative_is_never_broken_even_on_a_coarse_grid():
     assert not np.isnan(slope).any()
     assert [line for line in ax.lines if line.get_marker() == "o"] == []
     plt.close(fig)
+
+
+# -- the static figures of the built pages ----------------------------------------------------
+
+def test_page_figures_have_twice_the_pixels_of_their_size(built_html):
+    """The pages' matplotlib figures are retina PNGs: each shown at half its pixel size."""
+    from bs4 import BeautifulSoup
+    checked = 0
+    for page in sorted((built_html / "book").glob("0[1-9]_*.html")):
+        for image in BeautifulSoup(page.read_text(), "html.parser").select("figure img"):
+            size = re.fullmatch(r"width: (\d+)px; height: (\d+)px;", image.get("style", ""))
+            assert size, f"{page.name}: a figure without its size: {image.get('src')}"
+            with PIL.Image.open(page.parent / image["src"]) as picture:
+                pixels = picture.size
+            shown = (int(size.group(1)), int(size.group(2)))
+            # IPython halves the pixel size, rounding down
+            assert all(p // 2 == s for p, s in zip(pixels, shown)), (page.name, pixels, shown)
+            checked += 1
+    assert checked >= 9

@@ -151,7 +151,10 @@ def test_explorer_text_was_measured_in_both_modes(chromium, book_url):
             set_mode(opened.page, mode)
             measured = opened.page.evaluate(CONTRAST_JS, CONTRAST_SELECTOR)
             code = [r for r in measured if "mlp-code" in r["cls"]]
-            assert len(code) == 1, f"{mode}: {len(code)} visible code lines measured"
+            # the shown run's two lines of code: its import and its call
+            assert [r["text"] for r in code] == [
+                "from mlp_core.experiments import train_xor", "run = train_xor(hidden=4, lr=0.5)"
+            ], f"{mode}: visible code lines measured: {code}"
             assert any(r["tag"] == "label" or "widget-label" in r["cls"] for r in measured), mode
             assert min(r["ratio"] for r in measured) >= 4.5, mode
     finally:
@@ -163,8 +166,8 @@ def strip_alt_of_shown_run(state, combination):
     def strip(models):
         [run] = [m for m in models.values() if combination in m["state"].get("_dom_classes", [])]
         figure = models[run["state"]["children"][0].removeprefix("IPY_MODEL_")]["state"]
-        figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"])
-        assert count == 1
+        figure["value"], count = re.subn(r" alt='[^']*'", "", figure["value"], count=1)
+        assert count == 1  # the run's first picture
 
     return edit_widget_state(state, strip)[0]
 

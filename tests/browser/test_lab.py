@@ -411,10 +411,11 @@ def test_the_live_explorer_retrains_when_a_slider_moves(ran):
                            timeout=120_000)
     moved_line = explorer.locator(".mlp-code").inner_text()
     after = image_bytes(page, ".mlp-live img")
-    alt = explorer.locator("img").get_attribute("alt")
-    assert default_line == "run = train_xor(hidden=4, lr=0.5, seed=0)"
-    fresh = render_xor({"hidden": 4, "lr": 1.0, "seed": 0})
-    assert moved_line == fresh[-1] == "run = train_xor(hidden=4, lr=1.0, seed=0)"
+    alt = explorer.locator("img").first.get_attribute("alt")
+    imported = "from mlp_core.experiments import train_xor\n"
+    assert default_line == imported + "run = train_xor(hidden=4, lr=0.5, seed=0)"
+    panels, _, code = render_xor({"hidden": 4, "lr": 1.0, "seed": 0})
+    assert moved_line == code == imported + "run = train_xor(hidden=4, lr=1.0, seed=0)"
     assert after != before
-    assert after == fresh[0]
-    assert alt == fresh[1]  # the alt text describes this run
+    assert after == panels[0][0]  # the first picture, the loss curve
+    assert alt == panels[0][1]  # the alt text describes this run

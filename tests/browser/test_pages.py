@@ -40,7 +40,7 @@ from html.parser import HTMLParser
 
 import pytest
 from bs4 import BeautifulSoup
-from book_paths import FIGURE_HTML, ROOT, WIDGET_STATE, stored_runs, widget_state_file
+from book_paths import ROOT, WIDGET_STATE, figure_pictures, stored_runs, widget_state_file
 from browser_support import HTML_DIR, edit_widget_state, open_page
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
@@ -72,14 +72,17 @@ class ExplorerSpec:
 EXPLORERS = {
     "XOR explorer": ExplorerSpec(
         "XOR explorer", XOR_CONTROLS["precomputed"],
-        lambda s: ["train_xor(", f"hidden={s['hidden']!r}", f"lr={s['lr']!r}"]),
+        lambda s: ["from mlp_core.experiments import train_xor\nrun = train_xor(",
+                   f"hidden={s['hidden']!r}", f"lr={s['lr']!r}"]),
     "Digits explorer": ExplorerSpec(
         "Digits explorer", DIGITS_CONTROLS["precomputed"],
-        lambda s: ["train_digits(", f"hidden=({s['hidden_1']!r}, {s['hidden_2']!r})",
-                   f"lr={s['lr']!r}", f"activation={s['activation']!r}"]),
+        lambda s: ["from mlp_core.experiments import train_digits\nrun = train_digits(",
+                   f"hidden=({s['hidden_1']!r}, {s['hidden_2']!r})", f"lr={s['lr']!r}",
+                   f"activation={s['activation']!r}"]),
     "Learning-rate explorer": ExplorerSpec(
         "Learning-rate explorer", LR_CONTROLS["precomputed"],
-        lambda s: ["train_digits(", f"lr={s['lr']!r}"]),
+        lambda s: ["from mlp_core.experiments import train_digits\nrun = train_digits(",
+                   f"lr={s['lr']!r}"]),
 }
 # The explorers each section calls (book/0*.md).
 PAGE_EXPLORERS = {"02_forward_pass": ["XOR explorer"], "03_training_on_digits": ["Digits explorer"],
@@ -140,15 +143,17 @@ def wait_for_explorers(page, timeout=30_000):
 
 
 def stored_images(page):
-    """``{combination_class: (sha256 hex, alt text)}`` of every run in the page's widget state."""
+    """``{combination_class: (sha256 hexes, alt texts)}`` of every run in the page's widget
+    state: one of each per picture, joined by commas and newlines."""
     scripts = page.locator(WIDGET_STATE)
     assert scripts.count() == 1, f"expected one widget state script, found {scripts.count()}"
     stored = {}
     for combination, (figure, _) in stored_runs(json.loads(scripts.text_content())["state"]).items():
-        match = FIGURE_HTML.fullmatch(figure)
-        assert match, f"{combination}: not an <img> with alt text: {figure[:120]}"
-        stored[combination] = (hashlib.sha256(base64.b64decode(match.group(2))).hexdigest(),
-                               html.unescape(match.group(1)))
+        pictures = figure_pictures(figure)
+        assert pictures, f"{combination}: not a row of <img>s with alt text: {figure[:120]}"
+        stored[combination] = (
+            ",".join(hashlib.sha256(base64.b64decode(data)).hexdigest() for _, data, *_ in pictures),
+            "\n".join(html.unescape(alt) for alt, *_ in pictures))
     alts = {alt for _, alt in stored.values()}
     # Made from each run's data: runs with the same outcome (two that diverge in their
     # first epoch) may share one, but the texts differ across the grid.
@@ -161,17 +166,19 @@ DISPLAYED_RUN_JS = """async explorer => {
         r => r.offsetParent !== null && r.getClientRects().length > 0);
     const result = {classes: runs.map(r => [...r.classList].filter(c => c.startsWith('mlp-run')))};
     if (runs.length !== 1) return result;
-    const img = runs[0].querySelector('img');
+    const images = [...runs[0].querySelectorAll('img')];
     const code = runs[0].querySelector('.mlp-code');
-    result.code = code ? code.textContent : null;
-    result.alt = img ? img.getAttribute('alt') : null;
-    result.visible_img = !!img && img.offsetWidth > 0 && img.offsetHeight > 0 && img.complete
-        && img.naturalWidth > 0;
-    if (img && img.src) {
+    result.code = code ? code.innerText : null;
+    result.alt = images.map(img => img.getAttribute('alt')).join('\\n');
+    result.visible_img = images.length > 0 && images.every(img => img.offsetWidth > 0
+        && img.offsetHeight > 0 && img.complete && img.naturalWidth > 0);
+    const hexes = [];
+    for (const img of images) {
         const bytes = await (await fetch(img.src)).arrayBuffer();
         const digest = await crypto.subtle.digest('SHA-256', bytes);
-        result.sha256 = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+        hexes.push([...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join(''));
     }
+    result.sha256 = hexes.join(',');
     return result;
 }"""
 
@@ -390,6 +397,18 @@ OVERFLOW_JS = """desktop => {
         if (hidden > 1 || beyond > 1) problems.push(
             `code or output ${Math.max(hidden, beyond).toFixed(0)} px cut: ${where(pre)}`);
     }
+    // Explorer pictures are drawn for their own size (13 px text): never shown smaller.
+    for (const img of article.querySelectorAll('.mlp-explorer img.mlp-figure')) {
+        if (!shown(img)) continue;
+        const width = img.getBoundingClientRect().width, own = Number(img.getAttribute('width'));
+        if (!(width >= own - 0.5)) problems.push(
+            `explorer picture shown at ${width.toFixed(0)} of its ${own} px: ${img.alt.slice(0, 60)}`);
+    }
+    // Figures are white cards in both modes: not dimmed by the theme in the dark one.
+    for (const img of article.querySelectorAll('figure img, img.mlp-figure')) {
+        if (shown(img) && getComputedStyle(img).filter !== 'none') problems.push(
+            `figure dimmed (${getComputedStyle(img).filter}): ${img.alt.slice(0, 60)}`);
+    }
     const page = document.scrollingElement.scrollWidth - window.innerWidth;
     if (page > 1) problems.push(`the page scrolls sideways by ${page} px`);
     return problems;
@@ -509,7 +528,11 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
             opened.assert_no_errors()
         page.add_style_tag(content="div.highlight pre, div.cell_output pre "
                            "{ white-space: pre !important; overflow-wrap: normal !important; }"
-                           "div.math mjx-container { background: none !important; }")
+                           "div.math mjx-container { background: none !important; }"
+                           "html[data-theme='dark'] .bd-content figure img "
+                           "{ filter: brightness(0.8) !important; }"
+                           ".mlp-explorer img.mlp-figure { max-width: 40% !important; }")
+        wait_for_explorers(page)
         page.evaluate("""() => { const line = document.querySelector('.equation-code');
             const paragraph = document.createElement('p');
             line.closest('.mlp-equation').after(paragraph);
@@ -519,6 +542,9 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
         assert re.search(r"dark, 390 px: equation scrolls \d+ px with no visible cue", problems), problems
         assert re.search(r"light, 1280 px: 'Implemented by' line of \S+ outside its equation block",
                          problems), problems
+        assert re.search(r"dark, 1280 px: figure dimmed", problems), problems
+        assert "light, 1280 px: figure dimmed" not in problems, problems
+        assert re.search(r"light, 390 px: explorer picture shown at \d+ of its \d+ px", problems), problems
     finally:
         page.context.close()
 

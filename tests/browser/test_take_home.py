@@ -17,6 +17,7 @@ page printed. The wheel's dependencies come from pip's configured index.
 
 import base64
 import copy
+import io
 import os
 import re
 import subprocess
@@ -25,8 +26,10 @@ import urllib.parse
 
 import jupytext
 import nbformat
+import PIL.Image
 import pytest
 import yaml
+from book_paths import figure_pictures
 from bs4 import BeautifulSoup
 from browser_support import REPO, free_port, open_page, serve
 from nbconvert import HTMLExporter
@@ -35,6 +38,8 @@ sys.path.insert(0, str(REPO / "_ext"))
 
 from page_forms import NUMBERED, numbering_starts  # noqa: E402
 from take_home import is_removed_code, wheel_name  # noqa: E402
+
+from mlp_core.widgets import XOR_CONTROLS, combination_class  # noqa: E402
 
 SECTIONS = sorted(path.stem for path in (REPO / "book").glob("0[1-9]_*.md"))
 KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
@@ -137,10 +142,21 @@ def test_an_explorer_comes_with_the_picture_it_shows(downloads, built_html):
     outputs = [output for cell in code_cells(notebook) for output in cell.outputs
                if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
     assert len(outputs) == 1
-    picture = base64.b64decode(outputs[0]["data"]["image/png"])
-    assert picture.startswith(b"\x89PNG")
-    figures = [figure for figure, _ in built_grid(built_html / "book/02_forward_pass.html").values()]
-    assert any(f"base64,{outputs[0]['data']['image/png']}'" in figure for figure in figures)
+    picture = PIL.Image.open(io.BytesIO(base64.b64decode(outputs[0]["data"]["image/png"])))
+    # The default run's pictures (loss curve, decision boundary) side by side, pixel for
+    # pixel, shown at the size they have on the page.
+    grid = built_grid(built_html / "book/02_forward_pass.html")
+    defaults = {c["name"]: c["default"] for c in XOR_CONTROLS["precomputed"]}
+    pictures = [PIL.Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
+                for _, data, *_ in figure_pictures(grid[combination_class(defaults)][0])]
+    assert len(pictures) == 2
+    assert picture.size == (sum(p.width for p in pictures), max(p.height for p in pictures))
+    left = 0
+    for part in pictures:
+        box = (left, 0, left + part.width, part.height)
+        assert picture.convert("RGB").crop(box).tobytes() == part.tobytes()
+        left += part.width
+    assert outputs[0]["metadata"]["image/png"]["width"] == picture.width // 2
 
 
 def rendering_problems(notebook, n_solutions):
