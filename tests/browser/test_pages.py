@@ -544,6 +544,16 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
                          problems), problems
         assert re.search(r"dark, 1280 px: figure dimmed", problems), problems
         assert "light, 1280 px: figure dimmed" not in problems, problems
+    finally:
+        page.context.close()
+    # Section 3's explorer is on its digits page.
+    opened = open_page(chromium, book_url, page_path("03_training_on_digits"))
+    page = opened.page
+    try:
+        wait_for_math(page)
+        page.add_style_tag(content=".mlp-explorer img.mlp-figure { max-width: 40% !important; }")
+        wait_for_explorers(page)
+        problems = "\n".join(layout_problems(page, "03_training_on_digits"))
         assert re.search(r"light, 390 px: explorer picture shown at \d+ of its \d+ px", problems), problems
     finally:
         page.context.close()
