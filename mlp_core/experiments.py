@@ -14,7 +14,7 @@ from mlp_core import validation as check
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 
-#: Copies of the four XOR points per epoch, as in the source chapter.
+#: Copies of the four XOR points per epoch.
 XOR_REPEATS = 100
 
 
@@ -46,7 +46,7 @@ def _train(network, X, y, n_epochs, batch_size, on_epoch_end, **records):
 
 
 def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
-    """Train ``[2, hidden, 2]`` on XOR as the source chapter does (each epoch 100 copies of
+    """Train ``[2, hidden, 2]`` on XOR (each epoch 100 copies of
     the four points, in batches of 64) and return a :class:`Run`. ``seed`` is an int >= 0,
     None (0) or a Generator (used as it is); ``on_epoch_end`` goes to ``fit``."""
     # `hidden` and `seed` are checked here, where the caller wrote them: the network
@@ -75,7 +75,7 @@ def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, see
     :func:`~mlp_core.data.load_digits_split`, recording per-layer gradient norms and train
     and validation accuracy per epoch, and return a :class:`Run`.
 
-    ``hidden`` is one int, a sequence of widths (by default the source chapter's
+    ``hidden`` is one int, a sequence of widths (by default the chapter's
     64-128-64-10 network) or ``()`` (softmax regression); ``seed`` as in :func:`train_xor`.
     """
     if isinstance(hidden, int) and not isinstance(hidden, bool):

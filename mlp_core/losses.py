@@ -7,7 +7,7 @@ import numpy as np
 
 from mlp_core import validation as check
 
-#: Floor of a probability before its log, as in the source chapter.
+#: Floor of a probability before its log: one sample's loss is at most -log(1e-15) ≈ 34.5.
 PROBABILITY_FLOOR = 1e-15
 
 

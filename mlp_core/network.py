@@ -45,7 +45,7 @@ class NeuralNetworkFromScratch:
     ``activation`` ('relu' or 'sigmoid'), the output layer softmax. ``rng`` (a Generator,
     a seed, or None for seed 0) makes every random draw: the initial weights
     ``W ~ N(0, INIT_VARIANCES[init])`` ('he' or 'glorot'), then one permutation per
-    epoch, in the source chapter's order. ``dtype`` is float64 or float32.
+    epoch, in that order. ``dtype`` is float64 or float32.
 
     ``params[l - 1] = {'W': (n_{l-1}, n_l), 'b': (n_l,)}`` holds layer ``l``;
     ``history`` holds the per-epoch records of the last :meth:`fit`: ``'loss'``, and
