@@ -242,10 +242,26 @@ def run_all_cells(page, base, timeout=300):
     wait_until_idle(base, timeout)
 
 
+#: Whether a code cell of the open notebook is queued, running ([*]) or has run ([n]).
+EXECUTION_STARTED = ("() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+                     ".some(prompt => /\\[(\\*|\\d+)\\]/.test(prompt.textContent))")
+
+
 def start_run_all(page):
-    """Click *Run ▸ Run All Cells* in the open notebook."""
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.locator("li[data-command='runmenu:run-all']").click()
+    """Click *Run ▸ Run All Cells* in the open notebook, and wait until a cell is queued.
+
+    On a loaded machine a click on a menu that has just opened can be lost: then the
+    menu is clicked once more.
+    """
+    for attempt in range(2):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        try:
+            page.wait_for_function(EXECUTION_STARTED, timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if attempt:
+                raise
 
 
 def wait_until_idle(base, timeout=300):

@@ -197,6 +197,11 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
     assert page.evaluate(ERROR_OUTPUTS) == []
     # Every listing shows its code.
     for index, listing in listings.items():
+        # jupyterlab-myst renders a Markdown output a moment after it arrives.
+        deadline = time.monotonic() + 60
+        while (flat(listing) not in flat(page.evaluate(OUTPUT_TEXT, index))
+               and time.monotonic() < deadline):
+            page.wait_for_timeout(500)
         assert flat(listing) in flat(page.evaluate(OUTPUT_TEXT, index)), (index, listing[:80])
         keyword, text, code_cell_keyword = page.evaluate(KEYWORD_COLOURS, index)
         assert keyword == code_cell_keyword != text, (index, keyword, text)  # highlighted
