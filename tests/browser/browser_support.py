@@ -10,6 +10,7 @@ the page's origin is aborted and recorded, and the tests fail on it.
 
 import json
 import os
+import re
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -17,13 +18,23 @@ from pathlib import Path
 
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "site"))
+sys.path[:0] = [str(REPO / "site"), str(REPO / "_ext")]
 from chapter_pdf import serve  # noqa: E402, F401  (the server make book prints the PDF from)
+from page_forms import numbering_starts  # noqa: E402
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 HTML_DIR = Path(os.environ.get("BOOK_HTML_DIR", REPO / "_build" / "html")).resolve()
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def book_equation_numbers(stem):
+    """The numbers the book gives the labelled equations of ``book/<stem>.md``, in order:
+    ["(2.1)", "(2.2)", ...], starting later on a later page of a section."""
+    source = (REPO / "book" / f"{stem}.md").read_text()
+    labelled = len(re.findall(r"^```\{math\}\n:label:", source, flags=re.MULTILINE))
+    first = numbering_starts(REPO, stem).get("equation", 1)
+    return [f"({int(stem[:2])}.{k})" for k in range(first, first + labelled)]
 
 
 # -- serving the built book ------------------------------------------------------------------

@@ -31,12 +31,12 @@ import pytest
 import yaml
 from book_paths import figure_pictures
 from bs4 import BeautifulSoup
-from browser_support import REPO, free_port, open_page, serve
+from browser_support import REPO, book_equation_numbers, free_port, open_page, serve
 from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(REPO / "_ext"))
 
-from page_forms import NUMBERED, numbering_starts  # noqa: E402
+from page_forms import NUMBERED  # noqa: E402
 from take_home import is_removed_code, wheel_name  # noqa: E402
 
 from mlp_core.widgets import XOR_CONTROLS, combination_class  # noqa: E402
@@ -216,12 +216,7 @@ def test_nbconvert_renders_the_notebook_without_myst(downloads, section, chromiu
     shown = page.evaluate("() => [...document.querySelectorAll('mjx-container[display=true]')].map("
                           "math => math.querySelector('mjx-assistive-mml mlabeledtr > mtd')"
                           "?.textContent ?? '')")
-    number = int(section[:2])
-    labelled = len(re.findall(r"^```\{math\}\n:label:", (REPO / "book" / f"{section}.md").read_text(),
-                              flags=re.MULTILINE))
-    first = numbering_starts(REPO, section).get("equation", 1)  # a later page of section 3
-    assert [tag for tag in shown if tag] == [f"({number}.{k})"
-                                             for k in range(first, first + labelled)]
+    assert [tag for tag in shown if tag] == book_equation_numbers(section)
     if section == "02_forward_pass":  # look at it: the exercises, one solution opened
         page.get_by_role("heading", name="The forward pass and its cache").scroll_into_view_if_needed()
         page.screenshot(path=screenshot_dir / "take-home-nbconvert-math.png")
