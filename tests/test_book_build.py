@@ -17,12 +17,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT, SECTIONS
+from book_paths import BUILD_FLAGS, FRONT_MATTER, LANDING_PAGES, ROOT, SECTIONS
 
 sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "tests" / "browser"), str(ROOT / "site")]
 
@@ -31,7 +32,8 @@ from chapter_pdf import chapter_pages  # noqa: E402
 from take_home import wheel_name  # noqa: E402
 
 PAGE_BUDGET_BYTES = 2_000_000
-PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
+PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in sorted(SECTIONS + LANDING_PAGES)),
+         "book/references.html"]
 JUPYTER_BOOK = str(ROOT / ".venv" / "bin" / "jupyter-book")
 
 
@@ -80,6 +82,55 @@ NUMBERED = {"equations": "div.math span.eqno", "figures": "figure figcaption .ca
             "exercises": ".exercise p.admonition-title"}
 
 
+def section_notebooks(section):
+    """The pages of section ``section`` ("03") that are notebooks, in reading order."""
+    return [p for p in chapter_pages() if p.startswith(f"book/{section}_")
+            and ROOT / f"{p}.md" in SECTIONS]
+
+
+def heading_numbers(soup):
+    """``[(level, number)]`` of the page's numbered headings: (1, "3.1") for its title."""
+    return [(int(h.name[1]), h.select_one(".section-number").get_text().strip().rstrip("."))
+            for h in soup.select("article h1, article h2, article h3")
+            if h.select_one(".section-number")]
+
+
+def sidebar_numbers(soup):
+    """``{page: number}`` of the sidebar's links to the chapter's pages ("3.1")."""
+    found = {}
+    for link in soup.select("nav.bd-links a.reference.internal"):
+        match = re.match(r"(\d+(?:\.\d+)*)\.\s", link.get_text().strip())
+        if match:
+            found[link["href"].split("#")[0].rsplit("/", 1)[-1].removesuffix(".html")] = match.group(1)
+    return found
+
+
+def test_sections_in_several_pages_are_numbered_as_subsections(built_html):
+    # A section in several pages has a landing page, numbered 3, with no numbered heading
+    # of its own; its pages are 3.1, 3.2, ..., in the sidebar and in their titles, and
+    # their headings 3.1.1, 3.1.2, ...: no page of section 3 comes after heading 3.10.
+    expected = {}
+    for number, chapter in enumerate(
+            yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][0]["chapters"], start=1):
+        expected[Path(chapter["file"]).name] = str(number)
+        for k, sub in enumerate(chapter.get("sections", []), start=1):
+            expected[Path(sub["file"]).name] = f"{number}.{k}"
+    assert {name for name, n in expected.items() if "." in n} >= {
+        "03_backpropagation", "03_gradient_check", "03_training_on_digits"}
+    for name, number in expected.items():
+        soup = soup_of(built_html / f"book/{name}.html")
+        headings = heading_numbers(soup)
+        assert headings[0] == (1, number), (name, headings[:3])
+        if (ROOT / "book" / f"{name}.md") in LANDING_PAGES:
+            assert headings == [(1, number)], (name, headings)
+            continue
+        for level, heading in headings[1:]:
+            assert heading.startswith(number + ".") and heading.count(".") == level - 1, (
+                name, level, heading)
+        assert sidebar_numbers(soup) == expected, (name, sidebar_numbers(soup))
+    assert all(path in [ROOT / "book" / f"{n}.md" for n in expected] for path in LANDING_PAGES)
+
+
 def section_numbering(built_html):
     """``{(section, kind): [number, ...]}`` over the section's pages in reading order
     (_toc.yml), each number as a pair such as (3, 12) for (3.12)."""
@@ -102,7 +153,7 @@ def test_numbers_run_on_across_a_section_in_several_pages(built_html):
     assert {section for section, _ in numbering} == {1, 2, 3, 4}
     for (section, kind), numbers in numbering.items():
         assert numbers == [(section, i) for i in range(1, len(numbers) + 1)], (section, kind, numbers)
-    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    pages = section_notebooks("03")
     assert len(pages) == 3
     second = soup_of(built_html / f"{pages[1]}.html").select(NUMBERED["equations"])
     assert second and second[0].get_text().strip() != "(3.1)"
@@ -110,7 +161,7 @@ def test_numbers_run_on_across_a_section_in_several_pages(built_html):
 
 def test_a_restarted_number_is_reported(built_html, tmp_path):
     # Negative control: section 3's second page as it would be if its numbers restarted.
-    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    pages = section_notebooks("03")
     shutil.copytree(built_html / "book", tmp_path / "book")
     second = tmp_path / f"{pages[1]}.html"
     soup = soup_of(second)

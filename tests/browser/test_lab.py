@@ -65,7 +65,7 @@ def test_lab_opens_myst_pages_as_notebooks_without_touching_home(lab):
                             f"?token={TOKEN}")["schema"]["properties"]
     assert notification["fetchNews"]["default"] == "false"
     assert notification["checkForUpdates"]["default"] is False
-    page = get_json(f"{base}/api/contents/02_forward_pass.md?type=notebook&token={TOKEN}")
+    page = get_json(f"{base}/api/contents/02_xor_seeds.md?type=notebook&token={TOKEN}")
     assert page["type"] == "notebook"
     code_cells = [c for c in page["content"]["cells"] if c["cell_type"] == "code"]
     assert any("explore_xor" in c["source"] for c in code_cells)
@@ -189,7 +189,7 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
                 if cell["cell_type"] == "code" and "remove-cell" in cell["metadata"].get("tags", [])]
     assert ":tags: [remove-cell]" in (REPO / "book" / name).read_text()
     phrases = solution_phrases(jupytext.read(copy / name))
-    assert len(phrases) >= 2 and all(phrases.values()), phrases
+    assert phrases and all(phrases.values()), phrases  # a sub-page may have one solution
     listings = listing_cells(model)
 
     page = ran(name)
@@ -397,7 +397,7 @@ def test_the_live_explorer_retrains_when_a_slider_moves(ran):
     # with the keyboard, and compare with a fresh render of the new setting.
     from mlp_core.widgets import render_xor
 
-    page = ran("02_forward_pass.md")
+    page = ran("02_xor_seeds.md")
     explorer = page.locator(".mlp-explorer.mlp-live").first
     explorer.scroll_into_view_if_needed()
     # Generous timeouts: on a loaded machine a live retrain can take a while.
