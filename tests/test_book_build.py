@@ -70,9 +70,14 @@ def test_section_has_figures_math_and_exercises(built_html, page):
         # Referenced with {numref} from the text, not just floating.
         assert soup.select(f'a[href$="#{figure["id"]}"]'), f"{figure['id']} is never referenced"
     assert soup.select(".math"), f"{page} has no math"
-    labelled = soup.select('[id^="equation-eq-"]')
-    assert labelled, f"{page} has no labelled equation"
-    assert soup.select('a[href*="#equation-eq-"]'), f"{page} never references an equation"
+    # Labelled equations and references to them: in every section, on some of its pages
+    # (page 2.2, the XOR seed study, has none of its own).
+    section_soups = [soup_of(built_html / f"book/{p.stem}.html") for p in SECTIONS
+                     if p.stem[:2] == page[5:7]]
+    assert any(s.select('[id^="equation-eq-"]') for s in section_soups), (
+        f"the section of {page} has no labelled equation")
+    assert any(s.select('a[href*="#equation-eq-"]') for s in section_soups), (
+        f"the section of {page} never references an equation")
     assert soup.select(".exercise"), f"{page} has no exercise"
     assert soup.select(".solution"), f"{page} has no solution"
 
@@ -95,40 +100,72 @@ def heading_numbers(soup):
             if h.select_one(".section-number")]
 
 
-def sidebar_numbers(soup):
-    """``{page: number}`` of the sidebar's links to the chapter's pages ("3.1")."""
+def sidebar_numbers(soup, name):
+    """``{page: number}`` of the sidebar's links to the chapter's pages ("3.1") on page
+    ``name`` (whose own link is "#")."""
     found = {}
     for link in soup.select("nav.bd-links a.reference.internal"):
         match = re.match(r"(\d+(?:\.\d+)*)\.\s", link.get_text().strip())
         if match:
-            found[link["href"].split("#")[0].rsplit("/", 1)[-1].removesuffix(".html")] = match.group(1)
+            target = link["href"].split("#")[0].rsplit("/", 1)[-1].removesuffix(".html")
+            found[target or name] = match.group(1)
     return found
 
 
-def test_sections_in_several_pages_are_numbered_as_subsections(built_html):
-    # A section in several pages has a landing page, numbered 3, with no numbered heading
-    # of its own; its pages are 3.1, 3.2, ..., in the sidebar and in their titles, and
-    # their headings 3.1.1, 3.1.2, ...: no page of section 3 comes after heading 3.10.
+def expected_page_numbers():
+    """``{page: number}`` from _toc.yml: "3" for a section's page, "3.1" for its first sub-page."""
     expected = {}
     for number, chapter in enumerate(
             yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][0]["chapters"], start=1):
         expected[Path(chapter["file"]).name] = str(number)
         for k, sub in enumerate(chapter.get("sections", []), start=1):
             expected[Path(sub["file"]).name] = f"{number}.{k}"
+    return expected
+
+
+def page_numbering_problems(html_dir):
+    """Pages whose title, headings or sidebar are not numbered as a section and its
+    sub-pages: a landing page 3 with no numbered heading of its own, its pages 3.1, 3.2, ...
+    in the sidebar and in their titles, and their headings 3.1.1, 3.1.2, ..."""
+    expected, problems = expected_page_numbers(), []
+    for name, number in expected.items():
+        soup = soup_of(html_dir / f"book/{name}.html")
+        headings = heading_numbers(soup)
+        if not headings or headings[0] != (1, number):
+            problems.append(f"{name}: title numbered {headings[:1]}, not {number}")
+        if (ROOT / "book" / f"{name}.md") in LANDING_PAGES:
+            if headings[1:]:
+                problems.append(f"{name}: a landing page with numbered headings {headings[1:3]}")
+            continue
+        problems += [f"{name}: heading {heading} at level {level}" for level, heading in headings[1:]
+                     if not (heading.startswith(number + ".")
+                             and heading.count(".") == number.count(".") + level - 1)]
+        if sidebar_numbers(soup, name) != expected:
+            problems.append(f"{name}: sidebar numbers {sidebar_numbers(soup, name)}")
+    return problems
+
+
+def test_sections_in_several_pages_are_numbered_as_subsections(built_html):
+    # No page of section 3 comes after a heading 3.10 of its first page (3.11, 3.11.1...).
+    expected = expected_page_numbers()
     assert {name for name, n in expected.items() if "." in n} >= {
         "03_backpropagation", "03_gradient_check", "03_training_on_digits"}
-    for name, number in expected.items():
-        soup = soup_of(built_html / f"book/{name}.html")
-        headings = heading_numbers(soup)
-        assert headings[0] == (1, number), (name, headings[:3])
-        if (ROOT / "book" / f"{name}.md") in LANDING_PAGES:
-            assert headings == [(1, number)], (name, headings)
-            continue
-        for level, heading in headings[1:]:
-            assert heading.startswith(number + ".") and heading.count(".") == level - 1, (
-                name, level, heading)
-        assert sidebar_numbers(soup) == expected, (name, sidebar_numbers(soup))
-    assert all(path in [ROOT / "book" / f"{n}.md" for n in expected] for path in LANDING_PAGES)
+    assert all(path.stem in expected for path in LANDING_PAGES) and LANDING_PAGES
+    assert page_numbering_problems(built_html) == []
+
+
+def test_a_sub_page_numbered_after_its_section_pages_headings_is_reported(built_html, tmp_path):
+    # Negative control: section 3's second page numbered as it was when the derivation,
+    # with its ten numbered headings, was the section's own page: 3.11 and 3.11.1.
+    shutil.copytree(built_html / "book", tmp_path / "book")
+    page = tmp_path / "book" / "03_gradient_check.html"
+    soup = soup_of(page)
+    for span in soup.select("article .section-number"):
+        span.string = span.get_text().replace("3.2.", "3.11.", 1)
+    page.write_text(str(soup))
+    problems = page_numbering_problems(tmp_path)
+    assert any(p.startswith("03_gradient_check: title") for p in problems), problems
+    assert any(p.startswith("03_gradient_check: heading 3.11.1") for p in problems), problems
 
 
 def section_numbering(built_html):
