@@ -3,8 +3,9 @@ one) and returns it, trains nothing and changes no global setting. Colours come 
 Okabe-Ito palette, distinguishable under the common colour blindnesses; lines differ in style.
 """
 
-__all__ = ["plot_losses", "plot_grad_norms", "plot_accuracy", "plot_decision_boundary",
-           "plot_success_rate", "plot_activation", "plot_computational_graph"]
+__all__ = ["PAGE_STYLE", "plot_losses", "plot_grad_norms", "plot_accuracy",
+           "plot_decision_boundary", "plot_success_rate", "plot_activation",
+           "plot_computational_graph", "legend_below"]
 
 import io
 
@@ -27,11 +28,27 @@ LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1
 #: A legend right of the plot: where curves may run anywhere, inside it could cover one.
 OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1)}
 
+#: The settings of the pages' figures, which a page applies once with ``plt.style.use``.
+#: A page shows a figure at 100 dpi, one CSS pixel per 1/100 in: 4.5 in is about 460 px
+#: wide, and 12 pt text 16.7 px, near the body's 16 px on a desktop. A phone's column
+#: (342 px for a figure) scales it to about 0.74, and the text to 12.4 px.
+PAGE_STYLE = {"figure.figsize": (4.5, 3.0), "figure.dpi": 100,
+              "figure.constrained_layout.use": True, "font.size": 12,
+              "axes.titlesize": "medium", "axes.titleweight": "bold", "legend.frameon": False}
 
-def _axes(ax, figsize=(6, 3.5)):
+
+def _axes(ax, figsize=None):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def legend_below(ax, ncol=2):
+    """The Axes' legend moved under the figure's plots, where it cannot cover a curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    return ax.figure.legend(handles, labels, loc="outside lower center", ncol=ncol)
 
 
 def _label(ax, xlabel, ylabel=None, title=None, **legend):
@@ -121,7 +138,7 @@ def plot_success_rate(widths, successes, trials, ax=None, title=None):
     rates = np.array(successes) / trials
     low, high = np.array([success_interval(k, trials) for k in successes]).T
     positions = np.arange(len(widths))
-    ax = _axes(ax, figsize=(5, 3))
+    ax = _axes(ax)
     ax.bar(positions, rates, color=OKABE_ITO["blue"], edgecolor="black")
     ax.errorbar(positions, rates, yerr=[rates - low, high - rates], fmt="none",
                 ecolor="black", capsize=4)
@@ -161,25 +178,35 @@ def plot_computational_graph(nodes, edges, ax=None, title=None):
     """A computational graph: ``nodes`` maps a name to ``(x, y, text)``; each edge ``(source,
     target, value, gradient)`` is an arrow with the value above it and the gradient of the
     loss with respect to that value below, in vermillion."""
-    ax = _axes(ax, figsize=(7, 3))
+    ax = _axes(ax, figsize=(4.5, 2.2))
+    xs, ys = [node[0] for node in nodes.values()], [node[1] for node in nodes.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    # Inches per unit along x and y, to find the side of a sloping edge on the page.
+    width, height = ax.figure.get_size_inches() * ax.get_position().size
+    scale = np.array([width / np.ptp(ax.get_xlim()), height / np.ptp(ax.get_ylim())])
     for source, target, value, gradient in edges:
         (x0, y0, start), (x1, y1, end) = nodes[source], nodes[target]
         # Shrunk by the boxes' half widths, in points, so that arrows end at the boxes.
         ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
             arrowstyle="-|>", color="0.35", lw=1.3, shrinkA=10 + 4 * len(start),
             shrinkB=10 + 4 * len(end)))
-        # Labels nearer the source, where edges that meet at one node are farthest apart.
-        middle = (x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0))
-        ax.annotate(f"{value:g}", middle, xytext=(0, 5), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=10)
-        ax.annotate(f"{gradient:g}", middle, xytext=(0, -5), textcoords="offset points",
-                    ha="center", va="top", fontsize=10, color=OKABE_ITO["vermillion"])
+        # Labels nearer the source, where edges that meet at one node are farthest apart,
+        # unless the source's box is the wider one; the value on the upper side of the
+        # edge, the gradient on the lower, clear of the line however it slopes.
+        t = 0.4 if len(start) <= len(end) else 0.6
+        middle = (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+        along = np.array([x1 - x0, y1 - y0]) * scale
+        normal = np.array([-along[1], along[0]]) / np.hypot(*along)
+        for text, side, color in ((f"{value:g}", 1, "black"),
+                                  (f"{gradient:g}", -1, OKABE_ITO["vermillion"])):
+            nx, ny = side * normal
+            ax.annotate(text, middle, xytext=(5 * nx, 5 * ny), textcoords="offset points",
+                        color=color, ha="right" if nx < -0.3 else "left" if nx > 0.3 else "center",
+                        va="bottom" if ny > 0.3 else "top" if ny < -0.3 else "center")
     for x, y, text in nodes.values():
-        ax.text(x, y, text, ha="center", va="center", fontsize=11,
+        ax.text(x, y, text, ha="center", va="center",
                 bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="0.35"))
-    xs, ys = [node[0] for node in nodes.values()], [node[1] for node in nodes.values()]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     ax.set_axis_off()
     if title:
         ax.set_title(title)

@@ -195,14 +195,6 @@ def _panel(draw, alt, size=PANEL_SIZE):
         return plotting.figure_to_png(fig, dpi=72 * PIXELS_PER_POINT), alt
 
 
-def _legend_below(ax, ncol=2):
-    """The Axes' legend moved under its plot, where it cannot cover a curve."""
-    handles, labels = ax.get_legend_handles_labels()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-    ax.figure.legend(handles, labels, loc="outside lower center", ncol=ncol)
-
-
 def _mark_single_points(ax):
     # A line through one point, as a one-epoch run draws, is invisible
     # without a marker, and the automatic ticks would split that epoch.
@@ -273,7 +265,7 @@ def _loss_panel(run, title="training loss"):
         _mark_single_points(ax)
         if run.diverged is not None:
             _mark_divergence(ax, run)
-            _legend_below(ax, ncol=1)
+            plotting.legend_below(ax, ncol=1)
     return _panel(draw, _capital(_run_words(run)) + " (log scale)")
 
 
@@ -303,7 +295,7 @@ def render_xor(settings, on_epoch_end=None):
 
     def boundary(ax):
         plotting.plot_decision_boundary(run.network, X, y, ax=ax, resolution=80, title=title)
-        _legend_below(ax)
+        plotting.legend_below(ax)
 
     panels = [_loss_panel(run) if run.losses else _diverged_panel(run, "loss curve"),
               _panel(boundary, f"The {title} puts {sides} on the correct side",
@@ -358,14 +350,14 @@ def render_digits(settings, on_epoch_end=None):
         _mark_single_points(ax)
         if diverged:
             _mark_divergence(ax, run, label=False)
-        _legend_below(ax)
+        plotting.legend_below(ax)
 
     def gradient_norms(ax):
         plotting.plot_grad_norms(norms, ax=ax, title="gradient norms")
         _mark_single_points(ax)
         if diverged:
             _mark_divergence(ax, run, label=False)
-        _legend_below(ax, ncol=2)
+        plotting.legend_below(ax, ncol=2)
 
     panels = [
         _loss_panel(run),
@@ -421,7 +413,7 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
             ax.set_title(f"lr = {lr:g}")
         else:
             ax.set_title(f"lr = {lr:g}: diverged", color=plotting.OKABE_ITO["vermillion"])
-        _legend_below(ax)
+        plotting.legend_below(ax)
 
     behind = (f", drawn over the grey curves of {len(others)} other learning "
               f"rate{'s' if len(others) != 1 else ''}" if others else "")
