@@ -20,6 +20,11 @@ def is_notebook(path):
 SECTIONS = [path for path in sorted(BOOK.glob("0[1-9]_*.md")) if is_notebook(path)]
 LANDING_PAGES = [path for path in sorted(BOOK.glob("0[1-9]_*.md")) if not is_notebook(path)]
 PYTHON = sys.executable
+#: The room (CSS px) a page figure has at least, in a 390 px wide phone viewport and a
+#: 1280 px desktop one: a figure is shown at its natural size, or scaled down to this, never
+#: smaller (tests/browser/test_pages.py); tests/test_page_figures.py sizes its text for it.
+PHONE_COLUMN = 342
+DESKTOP_COLUMN = 672
 BUILD_FLAGS = ["--nitpick", "--warningiserror", "--keep-going"]
 
 #: The front matter that makes a Markdown page of a tiny test book a notebook.

@@ -25,6 +25,7 @@ from mlp_core.plotting import (  # noqa: E402
     figure_to_png,
     plot_accuracy,
     plot_activation,
+    legend_below,
     plot_decision_boundary,
     plot_grad_norms,
     plot_losses,
@@ -176,6 +177,20 @@ def test_plot_losses_dict(rc_unchanged):
 def test_plot_losses_without_axes_creates_one(rc_unchanged):
     ax = plot_losses([1.0, 0.5])
     assert isinstance(ax, Axes) and len(ax.lines) == 1
+
+
+def test_legend_below_moves_the_legend_under_the_plots(rc_unchanged):
+    fig, ax = plt.subplots(layout="constrained")
+    runs = {"lr=0.1": [1.0, 0.5], "lr=0.01": [1.0, 0.9], "lr=1": [2.0, 1.0]}
+    plot_losses(runs, ax=ax)
+    assert ax.get_legend() is not None  # right of the plot, as plot_losses draws it
+    legend = legend_below(ax, ncol=3)
+    assert ax.get_legend() is None and fig.legends == [legend]
+    assert [t.get_text() for t in legend.get_texts()] == list(runs)
+    assert legend._ncols == 3
+    fig.canvas.draw()
+    # under the plot: the legend's top is below the Axes' bottom, x labels included
+    assert legend.get_window_extent().y1 <= ax.get_tightbbox().y0 + 1
 
 
 def test_plot_grad_norms(rc_unchanged):

@@ -40,7 +40,8 @@ from html.parser import HTMLParser
 
 import pytest
 from bs4 import BeautifulSoup
-from book_paths import ROOT, WIDGET_STATE, figure_pictures, stored_runs, widget_state_file
+from book_paths import (DESKTOP_COLUMN, PHONE_COLUMN, ROOT, WIDGET_STATE, figure_pictures,
+                        stored_runs, widget_state_file)
 from browser_support import HTML_DIR, edit_widget_state, open_page
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
@@ -407,6 +408,15 @@ OVERFLOW_JS = """desktop => {
         if (!(width >= own - 0.5)) problems.push(
             `explorer picture shown at ${width.toFixed(0)} of its ${own} px: ${img.alt.slice(0, 60)}`);
     }
+    // A page figure is shown at its natural size (the width IPython gives it) or scaled to
+    // fit a column at least as wide as the one its text is sized for, never smaller.
+    const room = desktop ? DESKTOP_COLUMN : PHONE_COLUMN;
+    for (const img of article.querySelectorAll('figure img')) {
+        if (!shown(img)) continue;
+        const width = img.getBoundingClientRect().width, own = parseFloat(img.style.width);
+        if (!(width >= Math.min(own, room) - 0.5)) problems.push(
+            `page figure shown at ${width.toFixed(0)} of its ${own} px: ${img.alt.slice(0, 60)}`);
+    }
     // Figures are white cards in both modes: not dimmed by the theme in the dark one.
     for (const img of article.querySelectorAll('figure img, img.mlp-figure')) {
         if (shown(img) && getComputedStyle(img).filter !== 'none') problems.push(
@@ -415,7 +425,7 @@ OVERFLOW_JS = """desktop => {
     const page = document.scrollingElement.scrollWidth - window.innerWidth;
     if (page > 1) problems.push(`the page scrolls sideways by ${page} px`);
     return problems;
-}"""
+}""".replace("DESKTOP_COLUMN", str(DESKTOP_COLUMN)).replace("PHONE_COLUMN", str(PHONE_COLUMN))
 
 #: Where each "Implemented by" line sits relative to its equation.
 CODE_LINES_JS = """() => [...document.querySelectorAll('article .equation-code')].map(line => {
@@ -534,7 +544,8 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
                            "div.math mjx-container { background: none !important; }"
                            "html[data-theme='dark'] .bd-content figure img "
                            "{ filter: brightness(0.8) !important; }"
-                           ".mlp-explorer img.mlp-figure { max-width: 40% !important; }")
+                           ".mlp-explorer img.mlp-figure { max-width: 40% !important; }"
+                           "figure img { max-width: 40% !important; }")
         wait_for_explorers(page)
         page.evaluate("""() => { const line = document.querySelector('.equation-code');
             const paragraph = document.createElement('p');
@@ -547,6 +558,8 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
                          problems), problems
         assert re.search(r"dark, 1280 px: figure dimmed", problems), problems
         assert "light, 1280 px: figure dimmed" not in problems, problems
+        assert re.search(r"light, 390 px: page figure shown at \d+ of its \d+ px", problems), problems
+        assert re.search(r"dark, 1280 px: page figure shown at \d+ of its \d+ px", problems), problems
     finally:
         page.context.close()
     # Section 3's explorer is on its digits page.
