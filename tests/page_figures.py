@@ -23,6 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import PIL.Image  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from book_paths import DESKTOP_COLUMN, PHONE_COLUMN, SECTIONS  # noqa: E402
@@ -36,12 +37,14 @@ DESKTOP_LARGEST = 18.0
 
 @dataclass
 class Drawn:
-    """One figure as drawn: its natural width (CSS px) and the sizes of its texts (CSS px
-    at the natural size, with the text itself)."""
+    """One figure as drawn: its natural width (CSS px), the sizes of its texts (CSS px
+    at the natural size, with the text itself), and the points of its curves that a
+    legend covers."""
 
     name: str
     width: int
     texts: list
+    covered: int = 0
 
     def smallest(self):
         return min(size for size, _ in self.texts)
@@ -80,13 +83,26 @@ def natural_width(fig):
     return PIL.Image.open(buffer).size[0] // 2
 
 
+def covered_points(fig):
+    """How many of the points the curves of ``fig`` pass through lie inside a legend."""
+    fig.canvas.draw()
+    boxes = [legend.get_window_extent() for legend in fig.findobj(Legend)]
+    covered = 0
+    for ax in fig.axes:
+        for line in ax.lines:
+            xy = line.get_xydata()
+            points = line.get_transform().transform(xy[np.isfinite(xy).all(axis=1)])
+            covered += sum(box.contains(x, y) for box in boxes for x, y in points)
+    return covered
+
+
 def measure(name, fig):
     """:class:`Drawn` of a figure that has been drawn (``natural_width`` draws it)."""
     width = natural_width(fig)
     texts = [(text.get_fontsize() * fig.dpi / 72, text.get_text())
              for text in fig.findobj(Text)
              if text.get_visible() and text.get_text().strip()]
-    return Drawn(name, width, texts)
+    return Drawn(name, width, texts, covered_points(fig))
 
 
 def draw(source, setup="", name="figure"):

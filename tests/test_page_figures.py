@@ -1,6 +1,7 @@
 """The pages' figures read well where they are shown: on a phone, where the column scales a
 figure down to fit, their smallest text is at least 12 px (the body's small print is
-12.8 px); on a desktop, at least 12.8 px and not much above the body's 16 px.
+12.8 px); on a desktop, at least 12.8 px and not much above the body's 16 px. No legend
+covers a curve.
 
 The sizes come from each figure cell drawn again as its page has it, on stand-in data
 (tests/page_figures.py); the width each figure is shown at comes from the built page, and
@@ -13,9 +14,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from book_paths import SECTIONS
+from book_paths import BOOK, SECTIONS
 from page_figures import (PHONE_COLUMN, PHONE_SMALLEST, draw, draw_page_figures, figure_cells,
-                          readability_problems, shown_size)
+                          readability_problems, setup_source, shown_size)
 
 #: Fig. 1.1 as the page drew it before its figures were sized for a phone: two plots side
 #: by side, 6.7 in wide, in matplotlib's default style.
@@ -90,3 +91,21 @@ plt.show()
     assert re.search(r"legend: text \d+\.\d px on a phone .* such as 'a'", problems), problems
     assert re.search(r"legend: text \d+\.\d px on a desktop \('a'\)", problems), problems
     assert re.search(r"legend: text \d+\.\d px on a desktop \('loud'\)", problems), problems
+
+
+def test_no_legend_of_a_page_figure_covers_a_curve(drawn):
+    # On the stand-in data for the trained runs' figures, on the functions themselves for
+    # the activations'.
+    assert {name: figure.covered for name, figure in drawn.items() if figure.covered} == {}
+
+
+def test_negative_control_a_legend_over_a_curve_is_found():
+    # Fig. 1.2 with both legends in the upper left corner, where tanh' and the sigmoid
+    # pass under the tanh plot's legend.
+    page = BOOK / "01_composition.md"
+    source = dict(figure_cells(page))["fig-composition-relatives"]
+    assert "ax.legend(loc=corner)" in source
+    [figure] = draw(source.replace("ax.legend(loc=corner)", 'ax.legend(loc="upper left")'),
+                    setup_source(page), "upper left")
+    assert figure.covered > 10
+    assert readability_problems(figure) == []  # its text is as readable as before
