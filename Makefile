@@ -89,8 +89,8 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	touch $@
 
 # Tests run in parallel (pytest-xdist), each file's tests in one worker (loadfile): the
-# tests of a browser file share one Chromium and server, test_lab.py its JupyterLab servers
-# and the pages it ran once, and test_take_home.py its downloads. (Not loadgroup: with
+# tests of a browser file share one Chromium and server, test_lab_student.py its JupyterLab
+# server and the pages it ran once, and test_take_home.py its downloads. (Not loadgroup: with
 # pytest 9.2 it no longer groups, pytest-dev/pytest-xdist#1386.)
 PYTEST_WORKERS ?= 3
 

@@ -1,11 +1,10 @@
-"""Explorers for the learning rate and hidden sizes (sections 2-4), in two modes: ``'live'``
-(JupyterLab) retrains in the kernel whenever a control is released; ``'precomputed'`` (the
-HTML book, which has no kernel) trains every combination of the controls' options when the
-cell runs, and links the controls in the browser (``jslink``) to ``Stack`` widgets of the
-pictures. ``mode='auto'`` is ``'precomputed'`` where ``MLP_CORE_WIDGETS=precomputed`` (as
-in ``make book``). A render function takes the settings ``{name: value}`` (and, live, an
-``on_epoch_end``) and returns ``(panels, summary_html, code)``, ``panels`` a list of
-``(png_bytes, alt_text)``: one picture per plot, so that they stack on a narrow screen.
+"""Explorers of the learning rate and hidden sizes (sections 2-4). ``'live'`` (JupyterLab)
+retrains in the kernel when a control is released; ``'precomputed'`` (the HTML book, which has
+no kernel) renders every combination of the controls when the cell runs, and the browser
+switches between them (``jslink`` to ``Stack`` widgets). ``mode='auto'`` is ``'precomputed'``
+where ``MLP_CORE_WIDGETS=precomputed``, as in ``make book``. A render function takes the
+settings ``{name: value}`` (and, live, an ``on_epoch_end``) and returns ``(panels,
+summary_html, code)``: one ``(png_bytes, alt_text)`` per plot, so that they stack on a phone.
 """
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate"]
@@ -235,17 +234,11 @@ def _run_words(run):
                  else f", after a loss of {losses[-1]:.2g}" if losses else
                  ", so there is no loss to draw")
         return f"training diverged {_when(run.diverged)}{after}"
-    if not losses:
-        return "no epoch was trained"
     first, last = losses[0], losses[-1]
     if len(losses) == 1:
         return f"training loss is {first:.2g} after 1 epoch"
     trend = "falls" if last < first else "rises" if last > first else "stays"
     return f"training loss {trend} from {first:.2g} to {last:.2g} over {_epochs(len(losses))}"
-
-
-def _capital(text):
-    return text[0].upper() + text[1:]
 
 
 def _mark_divergence(ax, run, label=True):
@@ -267,14 +260,23 @@ def _diverged_panel(run, nothing):
                   size=(PANEL_SIZE[0], 170 / 72))
 
 
-def _loss_panel(run, title="training loss"):
+def _epoch_panel(run, plot, alt, ncol=2, name_divergence=False):
+    """A panel drawn by ``plot(ax)`` over the epochs of ``run``, the divergence marked."""
     def draw(ax):
-        plotting.plot_losses(run.losses, ax=ax, log_scale=True, title=title)
+        plot(ax)
         _mark_single_points(ax)
         if run.diverged is not None:
-            _mark_divergence(ax, run)
-            _legend_below(ax, ncol=1)
-    return _panel(draw, _capital(_run_words(run)) + " (log scale)")
+            _mark_divergence(ax, run, label=name_divergence)
+        if ax.get_legend_handles_labels()[0]:
+            _legend_below(ax, ncol)
+    return _panel(draw, alt)
+
+
+def _loss_panel(run):
+    words = _run_words(run)
+    return _epoch_panel(run, lambda ax: plotting.plot_losses(run.losses, ax=ax, log_scale=True,
+                                                             title="training loss"),
+                        f"{words[0].upper()}{words[1:]} (log scale)", 1, name_divergence=True)
 
 
 # -- section 2: XOR ----------------------------------------------------------------
@@ -350,30 +352,16 @@ def render_digits(settings, on_epoch_end=None):
     if not run.losses:
         return ([_diverged_panel(run, "loss, accuracy or gradient norm")],
                 _diverged_text(run), code)
-    history, diverged = run.history, run.diverged is not None
-    norms = np.asarray(history["grad_norms"])
-
-    def accuracy(ax):
-        plotting.plot_accuracy(history, ax=ax, title="accuracy")
-        _mark_single_points(ax)
-        if diverged:
-            _mark_divergence(ax, run, label=False)
-        _legend_below(ax)
-
-    def gradient_norms(ax):
-        plotting.plot_grad_norms(norms, ax=ax, title="gradient norms")
-        _mark_single_points(ax)
-        if diverged:
-            _mark_divergence(ax, run, label=False)
-        _legend_below(ax, ncol=2)
-
+    history, norms = run.history, np.asarray(run.history["grad_norms"])
     panels = [
         _loss_panel(run),
-        _panel(accuracy, f"Accuracy: train ends at {history['train_accuracy'][-1]:.3f}, "
-                         f"validation at {history['val_accuracy'][-1]:.3f}"),
-        _panel(gradient_norms, f"Gradient norms of the {norms.shape[-1]} weight matrices "
-                               f"(log scale) end between {norms[-1].min():.2g} and "
-                               f"{norms[-1].max():.2g}"),
+        _epoch_panel(run, lambda ax: plotting.plot_accuracy(history, ax=ax, title="accuracy"),
+                     f"Accuracy: train ends at {history['train_accuracy'][-1]:.3f}, "
+                     f"validation at {history['val_accuracy'][-1]:.3f}"),
+        _epoch_panel(run, lambda ax: plotting.plot_grad_norms(norms, ax=ax,
+                                                              title="gradient norms"),
+                     f"Gradient norms of the {norms.shape[-1]} weight matrices (log scale) "
+                     f"end between {norms[-1].min():.2g} and {norms[-1].max():.2g}"),
     ]
     summary = (f"train accuracy {history['train_accuracy'][-1]:.3f}, validation "
                f"{history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
