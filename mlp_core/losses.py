@@ -13,8 +13,8 @@ PROBABILITY_FLOOR = 1e-15
 
 def cross_entropy(y_pred, y_true_onehot):
     """Mean cross-entropy ``-mean_i sum_k Y_ik log P_ik`` of probabilities ``y_pred``
-    (rows summing to 1) against one-hot rows or labels; clipped at 1e-15 as in the source
-    chapter, which caps a sample's loss at 34.5 (:func:`cross_entropy_from_logits` does not)."""
+    (rows summing to 1) against one-hot rows or labels; clipped at 1e-15, which caps a
+    sample's loss at 34.5 (:func:`cross_entropy_from_logits` does not)."""
     P = check.array("y_pred", y_pred, ndim=2)
     P = P.astype(np.promote_types(P.dtype, np.float32))  # float16 would round 1e-15 to 0
     row_sums = P.sum(axis=1)

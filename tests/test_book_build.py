@@ -51,6 +51,28 @@ def test_page_has_no_error_output(built_html, page):
     assert path.stat().st_size < PAGE_BUDGET_BYTES, f"{page} is {path.stat().st_size} bytes"
 
 
+#: What a reader of this book never meets: the chapter it was written from, chapters that
+#: are not in it, or earlier versions of a page.
+NOT_FOR_READERS = re.compile(r"source chapter|earlier version|\bch\d{3}\b|\bchapters? \d{2,3}\b",
+                             re.IGNORECASE)
+
+
+def reader_text(path):
+    """The words of a built page's article, as a reader reads them (line breaks joined)."""
+    return " ".join((soup_of(path).find("article") or soup_of(path)).get_text(" ").split())
+
+
+def test_no_page_speaks_of_other_chapters_or_versions(built_html, tmp_path):
+    pages = sorted(built_html.glob("book/*.html"))
+    assert len(pages) >= len(PAGES) + 1  # the reference appendix too, made from docstrings
+    found = {path.name: NOT_FOR_READERS.findall(reader_text(path)) for path in pages}
+    assert not any(found.values()), found
+    # Negative control: the phrase split over two lines of a docstring is still found.
+    sample = tmp_path / "not_for_readers.html"
+    sample.write_text("<article><p>clipped as in the source\n  chapter</p></article>")
+    assert NOT_FOR_READERS.findall(reader_text(sample)) == ["source chapter"]
+
+
 @pytest.mark.parametrize("page", [f"book/{p.stem}.html" for p in SECTIONS])
 def test_section_has_figures_math_and_exercises(built_html, page):
     soup = soup_of(built_html / page)
