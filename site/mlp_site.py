@@ -87,8 +87,8 @@ VENDOR_FILES = [
     ("mathjax", "es5/adaptors", "mathjax/adaptors"),
 ]
 #: What tex-chtml.js bundles into one 1.2 MB script (startup and core come with them),
-#: and the lazy typesetting. As separate scripts each runs as a task of its own: the one
-#: task of tex-chtml.js blocked the main thread for 140-250 ms.
+#: and the lazy typesetting. As separate scripts each runs as a task of its own; the one
+#: task of tex-chtml.js blocks the main thread for 140-250 ms (Lighthouse, 2 busy cores).
 MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "ui/menu", "a11y/assistive-mml", "ui/lazy"]
 HTML_MANAGER_DIST = ("@jupyter-widgets/html-manager", "dist")
 #: Where the HTML manager's stylesheet looks for its fonts, relative to the page.

@@ -2,8 +2,8 @@
  *
  * 0. MathJax, loaded once the page has painted its text. site/mlp_site.py replaces
  *    its deferred <script> by <script id="mlp-mathjax"> (its address and integrity): a
- *    deferred MathJax (1.2 MB) was fetched together with the stylesheets the first paint
- *    waits for and often ran before that paint. The math is typeset a frame later.
+ *    deferred MathJax (1.2 MB) is fetched together with the stylesheets the first paint
+ *    waits for, and often runs before that paint. The math is typeset a frame later.
  * 1. The widget runtime, loaded late. A page with explorers names its widget state
  *    (<page>.widgets.json) and the scripts that render it (require.js, the ipywidgets
  *    HTML manager) in <script id="mlp-widget-runtime">; they load once an explorer
