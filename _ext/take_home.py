@@ -151,7 +151,9 @@ def first_cells(app, docname):
     site, wheel = app.config.html_baseurl, wheel_name(app.srcdir)
     numbers = section_numbers(app.srcdir)
     section = numbers.get(Path(docname).name, "")
-    pages = [name for name, number in numbers.items() if number == section]
+    # the section's notebooks, not its landing page (plain Markdown, no take-home notebook)
+    pages = [name for name, number in numbers.items() if number == section
+             and is_notebook_page(app, str(Path(docname).parent / name))]
     if len(pages) > 1:  # a section in several pages: "page 2 of 3 of section 3"
         section = f"page {pages.index(Path(docname).name) + 1} of {len(pages)} of section {section}"
     else:

@@ -6,7 +6,19 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-SECTIONS = sorted(BOOK.glob("0[1-9]_*.md"))
+
+
+def is_notebook(path):
+    """A page with jupytext front matter and a kernelspec: MyST-NB runs it as a notebook."""
+    text = path.read_text()
+    return text.startswith("---\n") and "kernelspec:" in text.split("\n---\n", 1)[0]
+
+
+#: The pages of the sections that are notebooks, in file-name order. A section in several
+#: pages opens with a landing page of plain Markdown (LANDING_PAGES, such as 03_index.md)
+#: that says what its pages cover; the sub-pages are numbered 3.1, 3.2, ... under it.
+SECTIONS = [path for path in sorted(BOOK.glob("0[1-9]_*.md")) if is_notebook(path)]
+LANDING_PAGES = [path for path in sorted(BOOK.glob("0[1-9]_*.md")) if not is_notebook(path)]
 PYTHON = sys.executable
 BUILD_FLAGS = ["--nitpick", "--warningiserror", "--keep-going"]
 

@@ -17,12 +17,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from book_paths import BUILD_FLAGS, FRONT_MATTER, ROOT, SECTIONS
+from book_paths import BUILD_FLAGS, FRONT_MATTER, LANDING_PAGES, ROOT, SECTIONS
 
 sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "tests" / "browser"), str(ROOT / "site")]
 
@@ -31,7 +32,8 @@ from chapter_pdf import chapter_pages  # noqa: E402
 from take_home import wheel_name  # noqa: E402
 
 PAGE_BUDGET_BYTES = 2_000_000
-PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in SECTIONS), "book/references.html"]
+PAGES = ["book/intro.html", *(f"book/{p.stem}.html" for p in sorted(SECTIONS + LANDING_PAGES)),
+         "book/references.html"]
 JUPYTER_BOOK = str(ROOT / ".venv" / "bin" / "jupyter-book")
 
 
@@ -90,9 +92,14 @@ def test_section_has_figures_math_and_exercises(built_html, page):
         # Referenced with {numref} from the text, not just floating.
         assert soup.select(f'a[href$="#{figure["id"]}"]'), f"{figure['id']} is never referenced"
     assert soup.select(".math"), f"{page} has no math"
-    labelled = soup.select('[id^="equation-eq-"]')
-    assert labelled, f"{page} has no labelled equation"
-    assert soup.select('a[href*="#equation-eq-"]'), f"{page} never references an equation"
+    # Labelled equations and references to them: in every section, on some of its pages
+    # (page 2.2, the XOR seed study, has none of its own).
+    section_soups = [soup_of(built_html / f"book/{p.stem}.html") for p in SECTIONS
+                     if p.stem[:2] == page[5:7]]
+    assert any(s.select('[id^="equation-eq-"]') for s in section_soups), (
+        f"the section of {page} has no labelled equation")
+    assert any(s.select('a[href*="#equation-eq-"]') for s in section_soups), (
+        f"the section of {page} never references an equation")
     assert soup.select(".exercise"), f"{page} has no exercise"
     assert soup.select(".solution"), f"{page} has no solution"
 
@@ -100,6 +107,87 @@ def test_section_has_figures_math_and_exercises(built_html, page):
 #: Where a page shows the numbers of its equations, figures and exercises.
 NUMBERED = {"equations": "div.math span.eqno", "figures": "figure figcaption .caption-number",
             "exercises": ".exercise p.admonition-title"}
+
+
+def section_notebooks(section):
+    """The pages of section ``section`` ("03") that are notebooks, in reading order."""
+    return [p for p in chapter_pages() if p.startswith(f"book/{section}_")
+            and ROOT / f"{p}.md" in SECTIONS]
+
+
+def heading_numbers(soup):
+    """``[(level, number)]`` of the page's numbered headings: (1, "3.1") for its title."""
+    return [(int(h.name[1]), h.select_one(".section-number").get_text().strip().rstrip("."))
+            for h in soup.select("article h1, article h2, article h3")
+            if h.select_one(".section-number")]
+
+
+def sidebar_numbers(soup, name):
+    """``{page: number}`` of the sidebar's links to the chapter's pages ("3.1") on page
+    ``name`` (whose own link is "#")."""
+    found = {}
+    for link in soup.select("nav.bd-links a.reference.internal"):
+        match = re.match(r"(\d+(?:\.\d+)*)\.\s", link.get_text().strip())
+        if match:
+            target = link["href"].split("#")[0].rsplit("/", 1)[-1].removesuffix(".html")
+            found[target or name] = match.group(1)
+    return found
+
+
+def expected_page_numbers():
+    """``{page: number}`` from _toc.yml: "3" for a section's page, "3.1" for its first sub-page."""
+    expected = {}
+    for number, chapter in enumerate(
+            yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][0]["chapters"], start=1):
+        expected[Path(chapter["file"]).name] = str(number)
+        for k, sub in enumerate(chapter.get("sections", []), start=1):
+            expected[Path(sub["file"]).name] = f"{number}.{k}"
+    return expected
+
+
+def page_numbering_problems(html_dir):
+    """Pages whose title, headings or sidebar are not numbered as a section and its
+    sub-pages: a landing page 3 with no numbered heading of its own, its pages 3.1, 3.2, ...
+    in the sidebar and in their titles, and their headings 3.1.1, 3.1.2, ..."""
+    expected, problems = expected_page_numbers(), []
+    for name, number in expected.items():
+        soup = soup_of(html_dir / f"book/{name}.html")
+        headings = heading_numbers(soup)
+        if not headings or headings[0] != (1, number):
+            problems.append(f"{name}: title numbered {headings[:1]}, not {number}")
+        if (ROOT / "book" / f"{name}.md") in LANDING_PAGES:
+            if headings[1:]:
+                problems.append(f"{name}: a landing page with numbered headings {headings[1:3]}")
+            continue
+        problems += [f"{name}: heading {heading} at level {level}" for level, heading in headings[1:]
+                     if not (heading.startswith(number + ".")
+                             and heading.count(".") == number.count(".") + level - 1)]
+        if sidebar_numbers(soup, name) != expected:
+            problems.append(f"{name}: sidebar numbers {sidebar_numbers(soup, name)}")
+    return problems
+
+
+def test_sections_in_several_pages_are_numbered_as_subsections(built_html):
+    # No page of section 3 comes after a heading 3.10 of its first page (3.11, 3.11.1...).
+    expected = expected_page_numbers()
+    assert {name for name, n in expected.items() if "." in n} >= {
+        "03_backpropagation", "03_gradient_check", "03_training_on_digits"}
+    assert all(path.stem in expected for path in LANDING_PAGES) and LANDING_PAGES
+    assert page_numbering_problems(built_html) == []
+
+
+def test_a_sub_page_numbered_after_its_section_pages_headings_is_reported(built_html, tmp_path):
+    # Negative control: section 3's second page numbered as it was when the derivation,
+    # with its ten numbered headings, was the section's own page: 3.11 and 3.11.1.
+    shutil.copytree(built_html / "book", tmp_path / "book")
+    page = tmp_path / "book" / "03_gradient_check.html"
+    soup = soup_of(page)
+    for span in soup.select("article .section-number"):
+        span.string = span.get_text().replace("3.2.", "3.11.", 1)
+    page.write_text(str(soup))
+    problems = page_numbering_problems(tmp_path)
+    assert any(p.startswith("03_gradient_check: title") for p in problems), problems
+    assert any(p.startswith("03_gradient_check: heading 3.11.1") for p in problems), problems
 
 
 def section_numbering(built_html):
@@ -124,7 +212,7 @@ def test_numbers_run_on_across_a_section_in_several_pages(built_html):
     assert {section for section, _ in numbering} == {1, 2, 3, 4}
     for (section, kind), numbers in numbering.items():
         assert numbers == [(section, i) for i in range(1, len(numbers) + 1)], (section, kind, numbers)
-    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    pages = section_notebooks("03")
     assert len(pages) == 3
     second = soup_of(built_html / f"{pages[1]}.html").select(NUMBERED["equations"])
     assert second and second[0].get_text().strip() != "(3.1)"
@@ -132,7 +220,7 @@ def test_numbers_run_on_across_a_section_in_several_pages(built_html):
 
 def test_a_restarted_number_is_reported(built_html, tmp_path):
     # Negative control: section 3's second page as it would be if its numbers restarted.
-    pages = [p for p in chapter_pages() if p.startswith("book/03_")]
+    pages = section_notebooks("03")
     shutil.copytree(built_html / "book", tmp_path / "book")
     second = tmp_path / f"{pages[1]}.html"
     soup = soup_of(second)

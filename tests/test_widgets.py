@@ -16,7 +16,7 @@ from mlp_core.experiments import Run
 
 # Each precomputed explorer's page, its controls and its render function.
 EXPLORERS = {
-    "xor": ("book/02_forward_pass.html", widgets.XOR_CONTROLS["precomputed"],
+    "xor": ("book/02_xor_seeds.html", widgets.XOR_CONTROLS["precomputed"],
             widgets.render_xor),
     "digits": ("book/03_training_on_digits.html", widgets.DIGITS_CONTROLS["precomputed"],
                widgets.render_digits),

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from book_paths import SECTIONS
 from browser_support import free_port
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(REPO / "_ext"))
 from page_forms import parse_blocks  # noqa: E402
 
 TOKEN = "mlp-core-lab-test"
-SECTION_PAGES = sorted(path.name for path in (REPO / "book").glob("0[1-9]_*.md"))
+SECTION_PAGES = [path.name for path in SECTIONS]  # the notebooks, not the landing pages
 ALL_PAGES = sorted(path.name for path in (REPO / "book").glob("*.md"))
 
 # Source that must never be visible in a rendered Markdown cell: MyST roles and

@@ -145,7 +145,7 @@ def test_no_serious_axe_violations_and_readable_text_in_both_modes(chromium, boo
 
 def test_explorer_text_was_measured_in_both_modes(chromium, book_url):
     """The contrast check above saw the explorer's texts, the code line included."""
-    opened = load(chromium, book_url, page_path("02_forward_pass"))
+    opened = load(chromium, book_url, page_path("02_xor_seeds"))
     try:
         for mode in MODES:
             set_mode(opened.page, mode)
@@ -173,7 +173,7 @@ def strip_alt_of_shown_run(state, combination):
 
 
 def test_negative_control_image_without_alt_fails(chromium, book_url, html_dir, axe_source):
-    name = "02_forward_pass"
+    name = "02_xor_seeds"
     state_file = widget_state_file(html_dir / page_path(name))
     # The run the XOR explorer shows on loading (its controls' defaults).
     defaults = {control["name"]: control["default"] for control in XOR_CONTROLS["precomputed"]}
@@ -190,7 +190,7 @@ def test_negative_control_image_without_alt_fails(chromium, book_url, html_dir, 
 
 
 def test_negative_control_grey_on_grey_fails_the_contrast_check(chromium, book_url):
-    opened = load(chromium, book_url, page_path("02_forward_pass"))
+    opened = load(chromium, book_url, page_path("02_xor_seeds"))
     try:
         opened.page.add_style_tag(content=".mlp-explorer { background: #bbb !important; }"
                                   ".mlp-explorer code { color: #999 !important; "

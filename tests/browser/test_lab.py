@@ -50,7 +50,7 @@ def test_lab_opens_myst_pages_as_notebooks_without_touching_home(lab):
                             f"?token={TOKEN}")["schema"]["properties"]
     assert notification["fetchNews"]["default"] == "false"
     assert notification["checkForUpdates"]["default"] is False
-    page = get_json(f"{base}/api/contents/02_forward_pass.md?type=notebook&token={TOKEN}")
+    page = get_json(f"{base}/api/contents/02_xor_seeds.md?type=notebook&token={TOKEN}")
     assert page["type"] == "notebook"
     code_cells = [c for c in page["content"]["cells"] if c["cell_type"] == "code"]
     assert any("explore_xor" in c["source"] for c in code_cells)

@@ -21,7 +21,7 @@ from lab_support import (ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, KEYWORD_COLOURS, OU
                          markdown_cells, open_notebook, rendered_markdown, rendering_problems,
                          running_lab, save_with_keyboard, shown_solution_phrases,
                          solution_phrases, start_run_all, wait_until_idle)
-from page_forms import numbering_starts
+from page_forms import NUMBERED, numbering_starts
 from test_listings import listings_and_readings
 
 #: JupyterLab autosaves a changed notebook this often in the student tests (seconds;
@@ -115,7 +115,7 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
                 if cell["cell_type"] == "code" and "remove-cell" in cell["metadata"].get("tags", [])]
     assert ":tags: [remove-cell]" in (REPO / "book" / name).read_text()
     phrases = solution_phrases(jupytext.read(copy / name))
-    assert len(phrases) >= 2 and all(phrases.values()), phrases
+    assert phrases and all(phrases.values()), phrases  # a sub-page may have one solution
     listings = listing_cells(model)
 
     page = ran(name)
@@ -139,7 +139,8 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
     text = flat(" ".join(cell[0] for cell in cells.values()))
     # Numbered as the book: a section's later pages go on from the numbers of its earlier ones.
     starts = numbering_starts(REPO, name.removesuffix(".md"))
-    assert f"({section}.{starts.get('equation', 1)})" in text, text[:300]
+    if NUMBERED["equation"].search((REPO / "book" / name).read_text()):  # 2.2 has none
+        assert f"({section}.{starts.get('equation', 1)})" in text, text[:300]
     assert f"Exercise {section}.{starts.get('exercise', 1)}" in text
     # No line of a solution is on screen before it is opened.
     assert shown_solution_phrases(page, phrases) == []
@@ -202,7 +203,7 @@ def test_the_live_explorer_retrains_when_a_slider_moves(ran):
     # with the keyboard, and compare with a fresh render of the new setting.
     from mlp_core.widgets import render_xor
 
-    page = ran("02_forward_pass.md")
+    page = ran("02_xor_seeds.md")
     explorer = page.locator(".mlp-explorer.mlp-live").first
     explorer.scroll_into_view_if_needed()
     # Generous timeouts: on a loaded machine a live retrain can take a while.

@@ -58,10 +58,13 @@ from page_forms import NUMBERED  # noqa: E402
 from mlp_site import CHAPTER_PDF  # noqa: E402
 
 #: The pages a reader reads: the chapter and its back matter (_toc.yml).
-PAGES = ["intro", "01_composition", "02_forward_pass", "03_backpropagation", "03_gradient_check",
-         "03_training_on_digits", "04_what_next", "references", "reference"]
-SECTIONS = {"01_composition": 1, "02_forward_pass": 2, "03_backpropagation": 3,
-            "03_gradient_check": 3, "03_training_on_digits": 3, "04_what_next": 4}
+PAGES = ["intro", "01_composition", "02_index", "02_forward_pass", "02_xor_seeds", "03_index",
+         "03_backpropagation", "03_gradient_check", "03_training_on_digits", "04_index",
+         "04_what_next", "04_beyond_sgd", "references", "reference"]
+#: The pages with numbered equations, figures or exercises (not the landing pages 0N_index).
+SECTIONS = {"01_composition": 1, "02_forward_pass": 2, "02_xor_seeds": 2, "03_backpropagation": 3,
+            "03_gradient_check": 3, "03_training_on_digits": 3, "04_what_next": 4,
+            "04_beyond_sgd": 4}
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ EXPLORERS = {
                    f"lr={s['lr']!r}"]),
 }
 # The explorers each section calls (book/0*.md).
-PAGE_EXPLORERS = {"02_forward_pass": ["XOR explorer"], "03_training_on_digits": ["Digits explorer"],
+PAGE_EXPLORERS = {"02_xor_seeds": ["XOR explorer"], "03_training_on_digits": ["Digits explorer"],
                   "04_what_next": ["Learning-rate explorer"]}
 
 SETTLE_SECONDS = 5.0
@@ -814,7 +817,7 @@ def remove_links(state):
 
 
 def test_negative_control_without_links_fails(chromium, book_url, html_dir):
-    name = "02_forward_pass"
+    name = "02_xor_seeds"
     state_file = widget_state_file(html_dir / page_path(name))
     state, n_links = remove_links(state_file.read_text(encoding="utf-8"))
     opened = open_page(chromium, book_url, page_path(name), replaced={

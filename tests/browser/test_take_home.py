@@ -29,6 +29,7 @@ import nbformat
 import PIL.Image
 import pytest
 import yaml
+from book_paths import SECTIONS as SECTION_NOTEBOOKS
 from book_paths import figure_pictures
 from bs4 import BeautifulSoup
 from browser_support import REPO, book_equation_numbers, free_port, open_page, serve
@@ -41,7 +42,7 @@ from take_home import is_removed_code, wheel_name  # noqa: E402
 
 from mlp_core.widgets import XOR_CONTROLS, combination_class  # noqa: E402
 
-SECTIONS = sorted(path.stem for path in (REPO / "book").glob("0[1-9]_*.md"))
+SECTIONS = [path.stem for path in SECTION_NOTEBOOKS]  # not the landing pages: no take-home
 KERNEL = ["ipykernel==7.4.0", "nbclient==0.11.0"]  # the versions requirements.txt pins
 #: MyST that must not reach a front end without MyST: directives, roles, options, targets.
 RAW_MYST = re.compile(r"\{(?:math|exercise|solution[-a-z]*|admonition|eq|ref|doc|numref|cite:?\w*)\}"
@@ -138,14 +139,14 @@ def test_an_explorer_comes_with_the_picture_it_shows(downloads, built_html):
     """A precomputed explorer's output carries its first run's picture as image/png."""
     from test_widgets import built_grid
 
-    notebook = nbformat.read(downloads["02_forward_pass", ".ipynb"], as_version=4)
+    notebook = nbformat.read(downloads["02_xor_seeds", ".ipynb"], as_version=4)
     outputs = [output for cell in code_cells(notebook) for output in cell.outputs
                if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
     assert len(outputs) == 1
     picture = PIL.Image.open(io.BytesIO(base64.b64decode(outputs[0]["data"]["image/png"])))
     # The default run's pictures (loss curve, decision boundary) side by side, pixel for
     # pixel, shown at the size they have on the page.
-    grid = built_grid(built_html / "book/02_forward_pass.html")
+    grid = built_grid(built_html / "book/02_xor_seeds.html")
     defaults = {c["name"]: c["default"] for c in XOR_CONTROLS["precomputed"]}
     pictures = [PIL.Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
                 for _, data, *_ in figure_pictures(grid[combination_class(defaults)][0])]
@@ -186,7 +187,7 @@ def solutions_in(section):
 def test_nbconvert_renders_the_notebook_without_myst(downloads, section, chromium, screenshot_dir):
     notebook = nbformat.read(downloads[section, ".ipynb"], as_version=4)
     n_solutions = solutions_in(section)
-    assert n_solutions >= 2
+    assert n_solutions >= 1  # a page of a section in several pages may have one exercise
     problems, html = rendering_problems(notebook, n_solutions)
     assert problems == []
     # The links to other pages point at the published pages.
@@ -220,7 +221,7 @@ def test_nbconvert_renders_the_notebook_without_myst(downloads, section, chromiu
     if section == "02_forward_pass":  # look at it: the exercises, one solution opened
         page.get_by_role("heading", name="The forward pass and its cache").scroll_into_view_if_needed()
         page.screenshot(path=screenshot_dir / "take-home-nbconvert-math.png")
-        page.locator("details summary").nth(1).click()
+        page.locator("details summary").first.click()  # Exercise 2.1's solution
         page.locator("text=Exercise 2.1 (").first.scroll_into_view_if_needed()
         page.screenshot(path=screenshot_dir / "take-home-nbconvert.png")
     page.close()
