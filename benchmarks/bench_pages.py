@@ -34,7 +34,8 @@ LIGHTHOUSE = ROOT / "benchmarks" / "node_modules" / "lighthouse" / "cli" / "inde
 CHROMIUM = "/usr/bin/chromium"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --disable-sync --no-first-run")
-PAGES = ["book/intro.html", "book/01_composition.html", "book/02_forward_pass.html",
+PAGES = ["book/intro.html", "book/01_composition.html", "book/02_index.html",
+         "book/02_forward_pass.html", "book/02_xor_seeds.html",
          "book/03_index.html", "book/03_backpropagation.html", "book/03_gradient_check.html",
          "book/03_training_on_digits.html", "book/04_index.html", "book/04_what_next.html",
          "book/04_beyond_sgd.html", "book/references.html",

@@ -3,16 +3,24 @@
 Every script, font and stylesheet a page loads is served from the built site
 itself, never from a CDN:
 
-- require.js and the ipywidgets HTML manager and MathJax 3 (``mathjax_path``) come
-  from the npm packages pinned in ``site/package.json`` (``npm ci`` in ``site/``, run
-  by ``make book``) and are copied into ``_static/vendor/`` of the build, each loaded
-  with the sha256 integrity of its file;
+- require.js and the ipywidgets HTML manager and MathJax 3 (``mathjax_path``, its
+  loader) come from the npm packages pinned in ``site/package.json`` (``npm ci`` in
+  ``site/``, run by ``make book``) and are copied into ``_static/vendor/`` of the
+  build, each loaded with the sha256 integrity of its file (MathJax's loader fetches
+  its components and fonts from beside itself, without one);
 - the HTML manager's bundled Font Awesome stylesheet asks for its font files at
   ``@jupyter-widgets/html-manager/dist/<hash>.woff2`` relative to the page, so they
   are copied there, beside every page that shows widgets.
 
-Pages paint their text and math before the widget runtime, which they may never need:
+Pages paint their text first, then their math, then the widget runtime, which they may
+never need:
 
+- MathJax (1.2 MB of script) is not in the ``<head>`` either: ``mlp-book.js`` loads it
+  once the page has painted its text (:func:`load_mathjax_after_paint`), so it neither
+  shares the bandwidth with the stylesheets the first paint waits for nor runs before
+  that paint (Lighthouse then counted all of it into the largest contentful paint);
+  its components load as separate scripts (``MATHJAX_COMPONENTS``), so that no single
+  task blocks the main thread for long;
 - MathJax typesets only the math near the viewport, the rest as the reader scrolls or
   prints (its ``ui/lazy`` extension, ``mathjax3_config``);
 
@@ -65,8 +73,12 @@ CHAPTER_PDF = "neural-network-math-review.pdf"
 VENDOR_FILES = [
     ("requirejs", "require.js", "requirejs/require.js"),
     ("@jupyter-widgets/html-manager", "dist/embed-amd.js", "html-manager/embed-amd.js"),
-    ("mathjax", "es5/tex-chtml.js", "mathjax/tex-chtml.js"),
-    # What tex-chtml.js loads on demand, relative to itself.
+    # MathJax's loader (startup.js) and the components it loads, each its own script
+    # (MATHJAX_COMPONENTS), relative to itself.
+    ("mathjax", "es5/startup.js", "mathjax/startup.js"),
+    ("mathjax", "es5/core.js", "mathjax/core.js"),
+    ("mathjax", "es5/input/tex.js", "mathjax/input/tex.js"),
+    ("mathjax", "es5/output/chtml.js", "mathjax/output/chtml.js"),
     ("mathjax", "es5/output/chtml/fonts", "mathjax/output/chtml/fonts"),
     ("mathjax", "es5/input/tex/extensions", "mathjax/input/tex/extensions"),
     ("mathjax", "es5/a11y", "mathjax/a11y"),
@@ -74,6 +86,10 @@ VENDOR_FILES = [
     ("mathjax", "es5/ui", "mathjax/ui"),
     ("mathjax", "es5/adaptors", "mathjax/adaptors"),
 ]
+#: What tex-chtml.js bundles into one 1.2 MB script (startup and core come with them),
+#: and the lazy typesetting. As separate scripts each runs as a task of its own; the one
+#: task of tex-chtml.js blocks the main thread for 140-250 ms (Lighthouse, 2 busy cores).
+MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "ui/menu", "a11y/assistive-mml", "ui/lazy"]
 HTML_MANAGER_DIST = ("@jupyter-widgets/html-manager", "dist")
 #: Where the HTML manager's stylesheet looks for its fonts, relative to the page.
 HTML_MANAGER_FONTS = "@jupyter-widgets/html-manager/dist"
@@ -123,7 +139,7 @@ def configure(app, config):
     # MathJax typesets the math near the viewport, and the rest as the reader scrolls
     # or prints (its ui/lazy extension): a long page no longer blocks for all of it.
     mathjax3 = dict(config.mathjax3_config or {})
-    mathjax3["loader"] = {**mathjax3.get("loader", {}), "load": ["ui/lazy"]}
+    mathjax3["loader"] = {**mathjax3.get("loader", {}), "load": MATHJAX_COMPONENTS}
     config.mathjax3_config = mathjax3
     config.templates_path = [str(SITE / "templates"), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(SITE / "static")]
@@ -288,6 +304,27 @@ def defer_scripts(app, pagename, templatename, context, doctree):
                                      **{**attributes, "defer": "defer"})
 
 
+def load_mathjax_after_paint(app, pagename, templatename, context, doctree):
+    """MathJax's ``<script>`` replaced by ``<script id="mlp-mathjax">``, its address and
+    integrity, from which ``mlp-book.js`` loads it once the page has painted.
+
+    A deferred MathJax is fetched with the stylesheets and, on a fast connection, runs
+    before the browser has painted the text: readers on a slow connection wait longer for
+    the text, and Lighthouse counts the whole script into the largest contentful paint
+    (GoogleChrome/lighthouse#11014). The inline ``window.MathJax = {...}`` configuration stays."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts = context.get("script_files", [])
+    for index, script in enumerate(scripts):
+        filename = str(getattr(script, "filename", "") or "")
+        if not filename.endswith(app.config.mathjax_path):  # "_static/" + mathjax_path
+            continue
+        entry = {"src": context["pathto"](filename, 1),
+                 "integrity": script.attributes["integrity"]}
+        scripts[index] = _JavaScript("", priority=script.priority, type="application/json",
+                                     id="mlp-mathjax", body=json.dumps(entry))
+
+
 def offer_chapter_pdf(app, pagename, templatename, context, doctree):
     """The download menu's ".pdf" gets the chapter PDF instead of the browser's print dialog."""
     for button in context.get("header_buttons", []):
@@ -311,5 +348,6 @@ def setup(app):
     app.connect("html-page-context", offer_chapter_pdf, priority=600)
     # After every extension has added its scripts for the page (MyST-NB at 500).
     app.connect("html-page-context", defer_scripts, priority=900)
+    app.connect("html-page-context", load_mathjax_after_paint, priority=900)
     app.connect("build-finished", copy_vendor_files)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,9 @@
 /* The book's own script (site/mlp_site.py adds it to every page, deferred).
  *
+ * 0. MathJax, loaded once the page has painted its text. site/mlp_site.py replaces
+ *    its deferred <script> by <script id="mlp-mathjax"> (its address and integrity): a
+ *    deferred MathJax (1.2 MB) is fetched together with the stylesheets the first paint
+ *    waits for, and often runs before that paint. The math is typeset a frame later.
  * 1. The widget runtime, loaded late. A page with explorers names its widget state
  *    (<page>.widgets.json) and the scripts that render it (require.js, the ipywidgets
  *    HTML manager) in <script id="mlp-widget-runtime">; they load once an explorer
@@ -21,8 +25,9 @@
   "use strict";
   let counter = 0;
   let runtime = null; // the promise of the loaded widget runtime
+  let mathjax = null; // the promise of MathJax, loaded and started
 
-  // -- 1. the widget runtime ---------------------------------------------------------
+  // -- 0. MathJax ----------------------------------------------------------------------
 
   function loadScript(entry) {
     return new Promise(function (resolve, reject) {
@@ -35,10 +40,24 @@
     });
   }
 
-  function mathJaxReady() {
-    const mj = window.MathJax;
-    return mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
+  function loadMathJax() {
+    if (mathjax) return mathjax;
+    const entry = document.getElementById("mlp-mathjax");
+    mathjax = !entry ? Promise.resolve() : loadScript(JSON.parse(entry.textContent))
+      .then(function () {
+        const mj = window.MathJax;
+        return mj && mj.startup && mj.startup.promise;
+      });
+    return mathjax;
   }
+
+  function afterPaint(callback) {
+    // A requestAnimationFrame callback runs just before the next paint; a task it
+    // queues runs after that paint.
+    requestAnimationFrame(function () { setTimeout(callback, 0); });
+  }
+
+  // -- 1. the widget runtime ---------------------------------------------------------
 
   function shimMathJax2() {
     const mj = window.MathJax;
@@ -71,7 +90,7 @@
     const list = document.getElementById("mlp-widget-runtime");
     if (!list) return Promise.resolve();
     const config = JSON.parse(list.textContent);
-    runtime = Promise.all([loadState(config.state), mathJaxReady()]).then(function () {
+    runtime = Promise.all([loadState(config.state), loadMathJax()]).then(function () {
       shimMathJax2();
       return config.scripts.reduce(function (previous, entry) {
         return previous.then(function () { return loadScript(entry); });
@@ -134,6 +153,7 @@
   }
 
   function start() {
+    afterPaint(loadMathJax);
     watchExplorers();
     nameControls(document);
     let pending = false;

@@ -20,7 +20,11 @@
   Exercise 2.1, in the page and in every reference to them, on screen and in print.
 - The chapter PDF (make book) has every page of the chapter, each section's equations
   with their numbers, and no toggle caption or solution.
-- Negative controls: without the ``jslink``s the explorer check fails; an error in the
+- MathJax is requested only after the page's first paint, as separate components (no
+  script of it larger than 0.5 MB), so that the text paints first and no single script
+  blocks the page for long.
+- Negative controls: without the ``jslink``s the explorer check fails; MathJax deferred
+  in the ``<head>`` and MathJax in one script fail the MathJax check; an error in the
   page fails the error check; a code block that does not wrap and an equation without
   its cue fail the layout check; a link line moved into the text fails the placement
   check; a citation without its anchor, a section checked under the wrong number and a
@@ -484,6 +488,32 @@ def layout_problems(page, name):
     return problems
 
 
+#: The MathJax scripts the page fetched, when, and the page's first paint (ms).
+MATHJAX_LOADS_JS = """() => ({
+    paint: performance.getEntriesByName('first-paint')[0]?.startTime,
+    scripts: performance.getEntriesByType('resource')
+        .filter(e => /\\/vendor\\/mathjax\\/.*\\.js$/.test(new URL(e.name).pathname))
+        .map(e => ({name: e.name, start: e.startTime, bytes: e.decodedBodySize})),
+})"""
+#: The largest of MathJax's components (ui/menu.js) is 0.43 MB; tex-chtml.js, all in one, 1.2.
+MATHJAX_SCRIPT_BYTES = 500_000
+
+
+def mathjax_load_problems(page):
+    """MathJax's scripts, once it has started: each requested after the first paint (a
+    deferred MathJax competes with the stylesheets and often runs before that paint) and
+    none of them MathJax all in one script (one long task)."""
+    loads = page.evaluate(MATHJAX_LOADS_JS)
+    if not loads["scripts"]:
+        return ["no MathJax script was loaded"]
+    problems = [f"{s['name']} requested at {s['start']:.0f} ms, before the first paint at "
+                f"{loads['paint']:.0f} ms" for s in loads["scripts"]
+                if loads["paint"] is None or s["start"] <= loads["paint"]]
+    problems += [f"{s['name']} is {s['bytes']} bytes, one script for all of MathJax"
+                 for s in loads["scripts"] if s["bytes"] > MATHJAX_SCRIPT_BYTES]
+    return problems
+
+
 def requested_runtime(opened):
     return [url for url in opened.requests if url.endswith(WIDGET_RUNTIME)]
 
@@ -495,6 +525,9 @@ def test_page_renders_offline_with_no_error_and_nothing_cut_off(chromium, book_u
     page = opened.page
     try:
         n_math = wait_for_math(page)
+        if n_math:
+            problems = mathjax_load_problems(page)
+            assert not problems, f"{name}:\n" + "\n".join(problems)
         if page.locator(WIDGET_VIEW).count():
             assert not requested_runtime(opened) and not page.locator(WIDGET_STATE).count(), (
                 "the widget runtime or state loaded before an explorer came near the viewport")
@@ -524,6 +557,38 @@ def test_page_renders_offline_with_no_error_and_nothing_cut_off(chromium, book_u
         opened.assert_no_errors()
     finally:
         page.context.close()
+
+
+MATHJAX_ENTRY = re.compile(r'<script id="mlp-mathjax" type="application/json">(.*?)</script>')
+MATHJAX_BUNDLE = ROOT / "site/node_modules/mathjax/es5/tex-chtml.js"
+
+
+def test_negative_control_mathjax_in_the_head_or_in_one_script_is_found(chromium, book_url,
+                                                                        html_dir):
+    """The intro with MathJax's loader as a deferred <script> in its <head> (requested
+    before the first paint), and with all of MathJax in one script (tex-chtml.js)."""
+    text = (html_dir / "book/intro.html").read_text(encoding="utf-8")
+    entry = MATHJAX_ENTRY.search(text)
+    loader = json.loads(entry.group(1))
+    in_head = text.replace(entry.group(0), f'<script defer src="{loader["src"]}" '
+                                           f'integrity="{loader["integrity"]}"></script>')
+    bundle = MATHJAX_BUNDLE.read_text(encoding="utf-8")
+    digest = "sha256-" + base64.b64encode(hashlib.sha256(bundle.encode()).digest()).decode()
+    bundle_entry = json.dumps({"src": "../_static/vendor/mathjax/tex-chtml.js",
+                               "integrity": digest})
+    one_script = text.replace(entry.group(1), bundle_entry).replace(
+        '"load": ["input/tex", "output/chtml", "ui/menu", "a11y/assistive-mml", "ui/lazy"]',
+        '"load": ["ui/lazy"]')
+    for html_text, expected in [(in_head, "before the first paint"),
+                                (one_script, "one script for all of MathJax")]:
+        opened = open_page(chromium, book_url, page_path("intro"), replaced={
+            "book/intro.html": html_text, "_static/vendor/mathjax/tex-chtml.js": bundle})
+        try:
+            wait_for_math(opened.page)
+            problems = mathjax_load_problems(opened.page)
+            assert any(expected in problem for problem in problems), problems
+        finally:
+            opened.page.context.close()
 
 
 def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_url):
