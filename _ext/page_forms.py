@@ -134,14 +134,26 @@ def merge_solutions(notebook, render=myst_solution):
     return notebook
 
 
+def is_notebook_source(text):
+    """Whether a page's MyST source is a notebook: jupytext front matter with a kernelspec
+    (a section's landing page is plain Markdown)."""
+    return text.startswith("---\n") and "kernelspec:" in text.split("\n---\n", 1)[0]
+
+
+def section_files(root):
+    """The files of each numbered section of ``_toc.yml``, in order: the section's page,
+    then its sub-pages (its ``sections:``), e.g. ``["book/03_index", "book/03_backprop..."]``."""
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    return [[chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]
+            for part in toc.get("parts", []) if part.get("numbered")
+            for chapter in part["chapters"]]
+
+
 def section_numbers(root):
     """``{page name: section number}`` of the numbered pages of ``_toc.yml`` (book/02_x -> 2);
-    the sub-pages of a section (its ``sections:``) carry the section's number."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
-    numbered = [chapter for part in toc.get("parts", []) if part.get("numbered")
-                for chapter in part["chapters"]]
-    return {Path(file).name: number for number, chapter in enumerate(numbered, start=1)
-            for file in [chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]}
+    the sub-pages of a section carry the section's number."""
+    return {Path(file).name: number
+            for number, files in enumerate(section_files(root), start=1) for file in files}
 
 
 #: What the book numbers on a page, as jupyterlab-myst's numbering names it, and how the
@@ -156,15 +168,12 @@ def numbering_starts(root, name):
     the book numbers a section's equations, figures and exercises on from one page to the
     next, so the second page's first equation is one more than the first page's count.
     Empty for a section's first page and for pages outside a section."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
-    for part in toc.get("parts", []):
-        for chapter in part.get("chapters", []):
-            files = [chapter["file"], *(sub["file"] for sub in chapter.get("sections", []))]
-            names = [Path(file).name for file in files]
-            if name in names[1:]:
-                before = "".join((Path(root) / f"{file}.md").read_text()
-                                 for file in files[:names.index(name)])
-                return {kind: len(pattern.findall(before)) + 1 for kind, pattern in NUMBERED.items()}
+    for files in section_files(root):
+        names = [Path(file).name for file in files]
+        if name in names[1:]:
+            before = "".join((Path(root) / f"{file}.md").read_text()
+                             for file in files[:names.index(name)])
+            return {kind: len(pattern.findall(before)) + 1 for kind, pattern in NUMBERED.items()}
     return {}
 
 

@@ -51,8 +51,8 @@ from pybtex.database import parse_file
 from sphinx.errors import ExtensionError
 
 from citations import author_year
-from page_forms import (drop_hidden_checks, is_hidden_check, merge_solutions, numbering_starts,
-                        plain_notebook, section_numbers, student_copy)
+from page_forms import (drop_hidden_checks, is_hidden_check, is_notebook_source, merge_solutions,
+                        numbering_starts, plain_notebook, section_numbers, student_copy)
 
 NOTE = (
     "This notebook is {section} of the chapter *Neural Network Math Review*, "
@@ -274,8 +274,7 @@ def is_notebook_page(app, docname):
     """A page of the book that is a notebook (jupytext front matter with a kernelspec)."""
     path = Path(app.env.doc2path(docname))
     text = path.read_text() if path.is_file() else ""
-    return (Path(app.srcdir, "pyproject.toml").is_file() and text.startswith("---\n")
-            and "kernelspec:" in text.split("\n---\n", 1)[0])
+    return Path(app.srcdir, "pyproject.toml").is_file() and is_notebook_source(text)
 
 
 def take_home_notebook(app, docname):

@@ -6,12 +6,14 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from page_forms import is_notebook_source  # noqa: E402
 
 
 def is_notebook(path):
-    """A page with jupytext front matter and a kernelspec: MyST-NB runs it as a notebook."""
-    text = path.read_text()
-    return text.startswith("---\n") and "kernelspec:" in text.split("\n---\n", 1)[0]
+    """A page that MyST-NB runs as a notebook (:func:`page_forms.is_notebook_source`)."""
+    return is_notebook_source(path.read_text())
 
 
 #: The pages of the sections that are notebooks, in file-name order. A section in several

@@ -10,7 +10,6 @@ the page's origin is aborted and recorded, and the tests fail on it.
 
 import json
 import os
-import re
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "site"), str(REPO / "_ext")]
 from chapter_pdf import serve  # noqa: E402, F401  (the server make book prints the PDF from)
-from page_forms import numbering_starts  # noqa: E402
+from page_forms import NUMBERED, numbering_starts  # noqa: E402
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 HTML_DIR = Path(os.environ.get("BOOK_HTML_DIR", REPO / "_build" / "html")).resolve()
 CHROMIUM = "/usr/bin/chromium"
@@ -32,7 +31,7 @@ def book_equation_numbers(stem):
     """The numbers the book gives the labelled equations of ``book/<stem>.md``, in order:
     ["(2.1)", "(2.2)", ...], starting later on a later page of a section."""
     source = (REPO / "book" / f"{stem}.md").read_text()
-    labelled = len(re.findall(r"^```\{math\}\n:label:", source, flags=re.MULTILINE))
+    labelled = len(NUMBERED["equation"].findall(source))
     first = numbering_starts(REPO, stem).get("equation", 1)
     return [f"({int(stem[:2])}.{k})" for k in range(first, first + labelled)]
 
