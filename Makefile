@@ -36,7 +36,8 @@ $(STAMP): requirements.txt pyproject.toml
 # Any change below rebuilds the book. Pages are executed through Jupyter Book's
 # execution cache (jupyter-cache): a page runs again when its code cells change,
 # and every page runs again when mlp_core, pyproject.toml, requirements.txt or
-# _config.yml change (_ext/execution_key.py names the cache after their hash).
+# _config.yml change (_ext/execution_key.py names the cache after their hash);
+# pages that must run do so side by side, one per core (_ext/parallel_execution.py).
 BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib mlp_core/*.py _ext/*.py) \
   $(wildcard site/*.py site/templates/* site/static/*)
 BOOK_STAMP := _build/html/.built

@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 
 from book_paths import ROOT
-from test_execution_cache import OUTPUT, build, edit, make_small_book
+from test_execution_cache import BOTH_SIDE_BY_SIDE, OUTPUT, build, edit, make_small_book
 
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
@@ -72,7 +72,7 @@ def small_book(tmp_path):
 
 def test_preview_serves_on_loopback_reloads_and_reuses_the_cache(small_book, tmp_path):
     built, executed, _ = build(small_book)
-    assert executed == {"a", "b"}
+    assert executed == BOTH_SIDE_BY_SIDE
     port = free_port()
     log = tmp_path / "preview.log"
     with open(log, "wb") as output:
