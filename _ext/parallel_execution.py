@@ -4,9 +4,10 @@ MyST-NB executes each page while Sphinx reads it, one after another, so a fresh
 build used one core of two. Before the reading starts, this extension executes
 every page that has no stored run, as MyST-NB would (its reader, its
 ``single_nb_execution`` call, its cache record), in a pool of processes, the
-longest page first. MyST-NB then finds each run in the cache. A page that fails
-is not stored: MyST-NB runs it again and reports the error as usual. With one
-page to run (a code edit) there is nothing to gain and MyST-NB runs it itself.
+longest page first. MyST-NB then finds each run in the cache. A page that fails,
+or whose kernel dies, is not stored: MyST-NB runs it again and reports the error
+as usual. With one page to run (a code edit) there is nothing to gain, and
+MyST-NB runs it itself.
 """
 
 import os
@@ -58,7 +59,10 @@ def execute_missing_pages(app, env, docnames):
             runs.append(pool.submit(_execute, notebook, str(path.parent),
                                     config.execution_timeout, config.execution_allow_errors))
         for (_, _, path, _, read_format), run in zip(pending, runs):
-            notebook, seconds, succeeded = run.result()
+            try:
+                notebook, seconds, succeeded = run.result()
+            except Exception:  # noqa: BLE001 - a dead kernel: MyST-NB runs it again, reporting it
+                continue
             if succeeded:
                 record = cache.add_nb_to_project(str(path), read_data=read_format)
                 cache.cache_notebook_bundle(

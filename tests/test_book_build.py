@@ -259,8 +259,12 @@ def test_rebuild_check_can_fail():
 
 
 #: Tiny pages with one defect each, and what the build must report about it. A raising
-#: cell stops the build at once, so it gets a book of its own; the two warnings share one.
+#: cell stops the build at once, so it gets a book of its own, with a clean page that runs
+#: side by side with it (_ext/parallel_execution.py): the raising page, not stored from
+#: there, must still be reported by MyST-NB. The two warnings share one book.
 DEFECTS = {
+    "clean": ("```{code-cell} ipython3\nprint('fine')\n```\n",
+              r"clean\.md: Executing notebook, 2 at a time"),
     "raising": ("```{code-cell} ipython3\nraise ValueError('broken cell')\n```\n",
                 r"ExecutionError: \S*raising\.md"),
     "stderr": ("```{code-cell} ipython3\nimport warnings\nwarnings.warn('stale')\n```\n",
@@ -286,7 +290,7 @@ def build_tiny_book(tmp_path, pages):
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("pages", [["raising"], ["stderr", "xref"]], ids=str)
+@pytest.mark.parametrize("pages", [["clean", "raising"], ["stderr", "xref"]], ids=str)
 def test_build_command_fails_and_names_each_defect(tmp_path, pages):
     result = build_tiny_book(tmp_path, pages)
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # colours off
