@@ -126,3 +126,112 @@ def edit_widget_state(text, edit):
     state = json.loads(text)
     result = edit(state["state"])
     return json.dumps(state), result
+
+
+# -- accessibility: axe-core and the contrast of text over widgets ----------------------------
+
+
+def set_mode(page, mode):
+    page.emulate_media(color_scheme=mode)
+    page.evaluate("""mode => { localStorage.setItem('mode', mode);
+        document.documentElement.dataset.mode = mode;
+        document.documentElement.dataset.theme = mode; }""", mode)
+
+
+def settle_mode(page, mode):
+    """:func:`set_mode`, then wait until the theme's colour transitions have ended."""
+    set_mode(page, mode)
+    page.wait_for_function("""() => !document.getAnimations().some(
+        a => a instanceof CSSTransition && a.playState === 'running')""", timeout=10_000)
+
+
+MODES = ("light", "dark")
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Violations inside the theme's own markup that the book cannot override, by rule id.
+#: None today: the search buttons are fixed by site/templates, the references page by
+#: site/mlp_site.py, link colours by site/static/mlp-book.css.
+THEME_EXCEPTIONS = {}
+
+AXE_RUN = """async tags => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+    return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(' '))}));
+}"""
+
+#: Text nodes inside the explorers and figure captions whose contrast is below the
+#: WCAG AA minimum against the background they are drawn on (alpha layers blended).
+CONTRAST_JS = """selector => {
+    const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+        const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+        return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+    const over = (top, bottom) => { const a = top[3];
+        return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]); };
+    const luminance = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const background = el => { const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+            const c = parse(getComputedStyle(e).backgroundColor);
+            if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+        }
+        let colour = [255, 255, 255, 1];
+        for (const layer of layers.reverse()) colour = over(layer, colour);
+        return colour; };
+    const results = [];
+    for (const root of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const el = node.parentElement;
+            if (!node.textContent.trim() || !el || !el.getClientRects().length
+                || !(el.offsetWidth || el.offsetHeight)) continue;
+            const style = getComputedStyle(el);
+            if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
+            const bg = background(el);
+            const fg = over(parse(style.color), bg);
+            const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+            const ratio = (l1 + 0.05) / (l2 + 0.05);
+            const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+            const large = size >= 24 || (bold && size >= 18.66);
+            results.push({text: node.textContent.trim().slice(0, 50), ratio,
+                          required: large ? 3 : 4.5, tag: el.tagName.toLowerCase(),
+                          cls: el.className && el.className.baseVal === undefined ? el.className : ''});
+        }
+    }
+    return results;
+}"""
+CONTRAST_SELECTOR = ".mlp-explorer, figcaption"
+
+
+def serious_violations(page, axe_source):
+    """axe's critical and serious violations of the page as it is now."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    found = page.evaluate(AXE_RUN, WCAG)
+    return [v for v in found if v["impact"] in ("critical", "serious")
+            and v["id"] not in THEME_EXCEPTIONS]
+
+
+def describe_violations(violations):
+    return "\n".join(f"  {v['impact']} {v['id']} ({v['help']}): {len(v['nodes'])} nodes, "
+                     f"e.g. {v['nodes'][:3]}" for v in violations)
+
+
+def low_contrast(page):
+    return [r for r in page.evaluate(CONTRAST_JS, CONTRAST_SELECTOR) if r["ratio"] < r["required"]]
+
+
+def accessibility_problems(page, axe_source):
+    """axe's serious violations and the text below WCAG AA contrast of the loaded page, in
+    the light and the dark mode (it is left in the dark one)."""
+    problems = []
+    for mode in MODES:
+        settle_mode(page, mode)
+        violations = serious_violations(page, axe_source)
+        if violations:
+            problems.append(f"{mode} mode, axe:\n{describe_violations(violations)}")
+        poor = low_contrast(page)
+        if poor:
+            problems.append(f"{mode} mode, contrast below WCAG AA:\n" + "\n".join(
+                f"  {r['ratio']:.2f}:1 < {r['required']}:1  <{r['tag']} class={r['cls']!r}> "
+                f"{r['text']!r}" for r in poor[:10]))
+    return problems

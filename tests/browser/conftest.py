@@ -42,3 +42,8 @@ def screenshot_dir(html_dir):
     folder = html_dir.parent / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def axe_source(html_dir):
+    return (NODE_MODULES / "axe-core" / "axe.min.js").read_text(encoding="utf-8")

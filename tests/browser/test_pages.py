@@ -7,6 +7,12 @@
 - Nothing is cut off, in the light and the dark mode, at 1280 and 390 px: no
   equation, code block or output is wider than its column; at 1280 px every display
   equation fits; on a phone an equation that scrolls shows a visible cue (shadows).
+- axe-core (pinned in tests/browser/package.json) finds no critical or serious
+  violation of WCAG 2.1 A and AA on any page a reader reads (the chapter and its back
+  matter; not Sphinx's generated index, search and source pages), in the light and in
+  the dark colour mode, theme included; every text inside the explorers and every
+  figure caption reaches 4.5:1 contrast (3:1 for large text). These run on the same
+  load as the checks above; test_accessibility.py tests them.
 - Every "Implemented by" line sits in its equation's block, under the equation's
   number, never inside the sentence the equation belongs to.
 - Every citation links to the anchor of its own entry on the references page, and
@@ -46,7 +52,8 @@ import pytest
 from bs4 import BeautifulSoup
 from book_paths import (DESKTOP_COLUMN, PHONE_COLUMN, ROOT, WIDGET_STATE, figure_pictures,
                         stored_runs, widget_state_file)
-from browser_support import HTML_DIR, edit_widget_state, open_page
+from browser_support import (HTML_DIR, accessibility_problems, edit_widget_state, open_page,
+                             set_mode)
 
 from mlp_core.widgets import (DIGITS_CONTROLS, LR_CONTROLS, XOR_CONTROLS, combination_class,
                               format_value)
@@ -457,13 +464,6 @@ CODE_LINES_JS = """() => [...document.querySelectorAll('article .equation-code')
 MODES_AND_WIDTHS = [("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)]
 
 
-def set_mode(page, mode):
-    page.emulate_media(color_scheme=mode)
-    page.evaluate("""mode => { localStorage.setItem('mode', mode);
-        document.documentElement.dataset.mode = mode;
-        document.documentElement.dataset.theme = mode; }""", mode)
-
-
 def layout_problems(page, name):
     """What is cut off or misplaced on the loaded page, in every mode and width."""
     page.evaluate(OPEN_EVERYTHING_JS)
@@ -519,8 +519,8 @@ def requested_runtime(opened):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_offline_with_no_error_and_nothing_cut_off(chromium, book_url,
-                                                                 screenshot_dir, name):
+def test_page_renders_offline_accessible_with_no_error_and_nothing_cut_off(
+        chromium, book_url, screenshot_dir, axe_source, name):
     opened = open_page(chromium, book_url, page_path(name))
     page = opened.page
     try:
@@ -537,6 +537,9 @@ def test_page_renders_offline_with_no_error_and_nothing_cut_off(chromium, book_u
         page.wait_for_timeout(300)  # late errors from the widget manager
         opened.assert_offline_ok()
         opened.assert_no_errors()
+        problems = accessibility_problems(page, axe_source)
+        assert not problems, f"{name}:\n" + "\n".join(problems)
+        set_mode(page, "light")
         typeset = page.locator("mjx-container").count()
         if n_math:
             assert typeset > 0, f"{n_math} math elements but nothing typeset"
