@@ -92,11 +92,14 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 # Tests run in parallel (pytest-xdist), each file's tests in one worker (loadfile): the
 # tests of a browser file share one Chromium and server, test_lab_student.py its JupyterLab
 # server and the pages it ran once, and test_take_home.py its downloads. (Not loadgroup: with
-# pytest 9.2 it no longer groups, pytest-dev/pytest-xdist#1386.)
+# pytest 9.2 it no longer groups, pytest-dev/pytest-xdist#1386.) Files start in the order
+# collected, tests/browser/ first, not most tests first: test_lab_student.py, the longest,
+# then starts at once instead of running alone at the end with one core idle.
 PYTEST_WORKERS ?= 3
 
 test: book browser-deps
-	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(REPRODUCIBLE_KERNELS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+	  --no-loadscope-reorder
 
 # Everything JupyterLab reads or writes stays in .jupyter/ of this repository;
 # .jupyter/labconfig makes a double-click open MyST pages as notebooks (jupytext), and
