@@ -132,6 +132,7 @@ def edit_widget_state(text, edit):
 
 
 def set_mode(page, mode):
+    """The page in colour ``mode``, 'light' or 'dark', as the theme's own switch sets it."""
     page.emulate_media(color_scheme=mode)
     page.evaluate("""mode => { localStorage.setItem('mode', mode);
         document.documentElement.dataset.mode = mode;
