@@ -83,17 +83,20 @@ def natural_width(fig):
     return PIL.Image.open(buffer).size[0] // 2
 
 
-def covered_points(fig):
+def curve_points(fig, skip=lambda line: False):
+    """Display coordinates of every drawn point of the curves of ``fig`` (not of ``skip``)."""
+    points = [line.get_transform().transform(xy[np.isfinite(xy).all(axis=1)])
+              for ax in fig.axes for line in ax.lines
+              if len(xy := line.get_xydata()) and not skip(line)]
+    return np.vstack(points) if points else np.empty((0, 2))
+
+
+def covered_points(fig, skip=lambda line: False):
     """How many of the points the curves of ``fig`` pass through lie inside a legend."""
     fig.canvas.draw()
-    boxes = [legend.get_window_extent() for legend in fig.findobj(Legend)]
-    covered = 0
-    for ax in fig.axes:
-        for line in ax.lines:
-            xy = line.get_xydata()
-            points = line.get_transform().transform(xy[np.isfinite(xy).all(axis=1)])
-            covered += sum(box.contains(x, y) for box in boxes for x, y in points)
-    return covered
+    points = curve_points(fig, skip)
+    return sum(legend.get_window_extent().contains(x, y)
+               for legend in fig.findobj(Legend) for x, y in points)
 
 
 def measure(name, fig):

@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from book_paths import figure_pictures, stored_runs, widget_state_file
+from page_figures import covered_points
 from mlp_core import TrainingDiverged, widgets
 from mlp_core.experiments import Run
 
@@ -185,25 +186,16 @@ def drawn_figures(monkeypatch, render, settings):
     return figures, panels, summary
 
 
-def texts_and_legends(fig):
-    """Every visible text of ``fig`` (tick labels included), and every legend."""
-    from matplotlib.legend import Legend
+def visible_texts(fig):
+    """Every visible text of ``fig``, tick labels included."""
     from matplotlib.text import Text
-    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
-             and t.get_window_extent().width > 0]
-    return texts, fig.findobj(Legend)
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+            and t.get_window_extent().width > 0]
 
 
-def curve_points(fig):
-    """Display coordinates of every drawn data point of every curve of ``fig``."""
-    import numpy as np
-    points = []
-    for ax in fig.axes:
-        for line in ax.lines:
-            xy = line.get_xydata()
-            if len(xy) and not (line.get_linestyle() == ":" and len(set(xy[:, 0])) == 1):
-                points.append(ax.transData.transform(xy[np.isfinite(xy).all(axis=1)]))
-    return np.vstack(points) if points else np.empty((0, 2))
+def divergence_marker(line):
+    """The dotted vertical line at the epoch a run diverged (the legend names it)."""
+    return line.get_linestyle() == ":" and len(set(line.get_xdata())) == 1
 
 
 CASES = [
@@ -227,7 +219,7 @@ def test_pictures_are_readable_and_no_legend_covers_a_curve(monkeypatch, render,
     figures, panels, _ = drawn_figures(monkeypatch, render, settings)
     for fig, (png, alt) in zip(figures, panels):
         fig.canvas.draw()
-        texts, legends = texts_and_legends(fig)
+        texts = visible_texts(fig)
         assert texts, alt
         # One point of text is one CSS pixel at the size the page shows the picture, and
         # the picture fits a phone's column at that size, at twice its pixels.
@@ -242,11 +234,8 @@ def test_pictures_are_readable_and_no_legend_covers_a_curve(monkeypatch, render,
         image = PIL.Image.open(io.BytesIO(png))
         assert image.size == (round(2 * width), round(2 * height))
         # Legends sit outside every plot: no curve point inside one.
-        points = curve_points(fig)
-        for legend in legends:
-            box = legend.get_window_extent()
-            inside = [(x, y) for x, y in points if box.contains(x, y)]
-            assert not inside, f"{alt}: the legend covers {len(inside)} curve points"
+        covered = covered_points(fig, skip=divergence_marker)
+        assert not covered, f"{alt}: a legend covers {covered} curve points"
         for ax in fig.axes:
             if ax.axison:
                 assert ax.get_legend() is None, f"{alt}: a legend inside a plot"
@@ -258,10 +247,8 @@ def test_a_legend_inside_the_plot_is_caught(monkeypatch):
                                   {"activation": "relu", "hidden_1": 128, "hidden_2": 64,
                                    "lr": 0.01})
     ax = figures[2].axes[0]
-    legend = ax.legend(loc="center")
-    figures[2].canvas.draw()
-    box = legend.get_window_extent()
-    assert any(box.contains(x, y) for x, y in curve_points(figures[2]))
+    ax.legend(loc="center")
+    assert covered_points(figures[2], skip=divergence_marker) > 0
 
 
 def test_a_run_that_diverged_says_so_in_its_picture(monkeypatch):
@@ -271,7 +258,7 @@ def test_a_run_that_diverged_says_so_in_its_picture(monkeypatch):
         monkeypatch, widgets.render_digits,
         {"activation": "relu", "hidden_1": 128, "hidden_2": 64, "lr": 10.0})
     assert len(figures) == 1 and not figures[0].axes[0].axison
-    words = " ".join(t.get_text() for t in texts_and_legends(figures[0])[0])
+    words = " ".join(t.get_text() for t in visible_texts(figures[0]))
     assert "Diverged" in words and "smaller learning rate" in words
     assert summary.startswith("<b>Diverged</b> in its first epoch")
     # A run that diverged in its fourth epoch (no precomputed run does): its three losses
