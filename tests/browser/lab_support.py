@@ -255,12 +255,32 @@ EXECUTION_STARTED = ("() => [...document.querySelectorAll('.jp-Notebook .jp-Inpu
                      ".some(prompt => /\\[(\\*|\\d+)\\]/.test(prompt.textContent))")
 
 
-def start_run_all(page):
-    """Click *Run ▸ Run All Cells* in the open notebook, and wait until a cell is queued.
+#: Whether a code cell of the open notebook is still queued or running ([*]).
+EXECUTION_PENDING = ("() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+                     ".some(prompt => prompt.textContent.includes('[*]'))")
 
-    On a loaded machine a click on a menu that has just opened can be lost: then the
-    menu is clicked once more.
+
+#: Whether the open notebook has a kernel and it is idle. (Before its session starts the
+#: toolbar says "No Kernel" and the status is already "idle"; then "unknown" until the
+#: kernel is connected.)
+KERNEL_READY = """() => {
+    const name = document.querySelector('.jp-Toolbar-kernelName');
+    const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    return name !== null && status !== null && status.dataset.status === 'idle'
+           && !['', 'No Kernel'].includes(name.innerText.trim()); }"""
+
+
+def start_run_all(page):
+    """Once the notebook's kernel is connected and idle, click *Run ▸ Run All Cells* and
+    wait until a cell is queued.
+
+    Run All before the kernel is ready can open the kernel dialog or leave cells queued
+    that never run. On a loaded machine a click on a menu that has just opened can be
+    lost: then the menu is clicked once more.
     """
+    for _ in range(2):  # idle twice, a second apart: not a status between two others
+        page.wait_for_function(KERNEL_READY, timeout=120_000)
+        page.wait_for_timeout(1000)
     for attempt in range(2):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.locator("li[data-command='runmenu:run-all']").click()
@@ -325,6 +345,15 @@ KEYWORD_COLOURS = """index => {
                      getComputedStyle(probe).color];
     probe.remove();
     return colours; }"""
+#: What a cell shows of its run, to say why an output is missing: its prompt, and the
+#: MIME type and length of the HTML of each of its outputs.
+CELL_RUN = """index => {
+    const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+    if (cell === null) return 'no such cell in the page';
+    const prompt = cell.querySelector('.jp-InputPrompt');
+    return [prompt === null ? null : prompt.textContent,
+            [...cell.querySelectorAll('.jp-OutputArea-output')].map(
+                output => [output.dataset.mimeType, output.innerHTML.length])]; }"""
 ERROR_OUTPUTS = """() => [...document.querySelectorAll(
     '.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]')].map(e => e.innerText)"""
 

@@ -97,7 +97,6 @@ def test_run_all_and_save_in_the_book_itself_rewrites_it(lab, book_copy, chromiu
     context = chromium.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     open_notebook(page, base, name)
-    page.wait_for_timeout(2000)
     run_all_cells(page, base)
     save_with_keyboard(page, book_copy / name)
     context.close()

@@ -16,8 +16,8 @@ import time
 import jupytext
 import nbformat
 import pytest
-from lab_support import (ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, KEYWORD_COLOURS, OUTPUT_TEXT,
-                         REPO, SECTION_PAGES, TOKEN, flat, get_json, image_bytes,
+from lab_support import (CELL_RUN, ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, EXECUTION_PENDING,
+                         KEYWORD_COLOURS, OUTPUT_TEXT, REPO, SECTION_PAGES, TOKEN, flat, get_json, image_bytes,
                          markdown_cells, open_notebook, rendered_markdown, rendering_problems,
                          running_lab, save_with_keyboard, shown_solution_phrases,
                          solution_phrases, start_run_all, wait_until_idle)
@@ -60,10 +60,14 @@ def ran(student_lab, chromium):
                 context = chromium.new_context(viewport={"width": 1280, "height": 1000})
                 page = context.new_page()
                 open_notebook(page, base, section_page)
-                page.wait_for_timeout(2000)  # the kernel starts
                 start_run_all(page)
                 pages[section_page] = page
             wait_until_idle(base, timeout=900)
+            for section_page, page in pages.items():  # every cell ran, none is left queued
+                deadline = time.monotonic() + 30
+                while page.evaluate(EXECUTION_PENDING) and time.monotonic() < deadline:
+                    page.wait_for_timeout(500)
+                assert not page.evaluate(EXECUTION_PENDING), f"{section_page}: cells still queued"
         return pages[name]
 
     yield run
@@ -129,7 +133,8 @@ def test_a_student_runs_every_page_in_a_copy(student_lab, ran, chromium, screens
         while (flat(listing) not in flat(page.evaluate(OUTPUT_TEXT, index))
                and time.monotonic() < deadline):
             page.wait_for_timeout(500)
-        assert flat(listing) in flat(page.evaluate(OUTPUT_TEXT, index)), (index, listing[:80])
+        assert flat(listing) in flat(page.evaluate(OUTPUT_TEXT, index)), (
+            index, listing[:80], page.evaluate(CELL_RUN, index))
         keyword, text, code_cell_keyword = page.evaluate(KEYWORD_COLOURS, index)
         assert keyword == code_cell_keyword != text, (index, keyword, text)  # highlighted
     # The MyST renders: no raw source, every {math} typeset, every reference resolved.
