@@ -105,9 +105,7 @@ def scalar_gradients(network, X, y_onehot):
     one-hot rows or integer labels. Returns ``(loss, grads)`` with ``grads[l] =
     {'dW': ..., 'db': ...}`` in the shapes of the parameters, which are not changed.
     """
-    if not isinstance(network, NeuralNetworkFromScratch):
-        raise TypeError(check.message("network", "a NeuralNetworkFromScratch",
-                                      check.describe(network)))
+    check.instance("network", network, NeuralNetworkFromScratch, "a NeuralNetworkFromScratch")
     X = network._X(X)
     n_weights = sum(layer["W"].size for layer in network.params)
     most_rows = max(1, MAX_SCALAR_PRODUCTS // n_weights)

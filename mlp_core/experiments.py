@@ -4,7 +4,6 @@ seeded with ``seed`` (None means 0), so a call reproduces a figure or an explore
 __all__ = ["Run", "train_xor", "xor_solved", "train_digits", "success_interval"]
 
 import math
-import time
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -21,12 +20,11 @@ XOR_REPEATS = 100
 @dataclass
 class Run:
     """One training run: the trained ``network`` (as before the epoch that diverged, if
-    one did), its ``history``, the ``TrainingDiverged`` that stopped it, and ``seconds``."""
+    one did), its ``history`` and the ``TrainingDiverged`` that stopped it, or None."""
 
     network: NeuralNetworkFromScratch
     history: dict = field(repr=False)
     diverged: TrainingDiverged | None
-    seconds: float
 
     @property
     def losses(self):
@@ -35,14 +33,12 @@ class Run:
 
 
 def _train(network, X, y, n_epochs, batch_size, on_epoch_end, **records):
-    start = time.perf_counter()
-    diverged = None
     try:
         network.fit(X, y, n_epochs=n_epochs, batch_size=batch_size, on_epoch_end=on_epoch_end,
                     **records)
     except TrainingDiverged as error:
-        diverged = error
-    return Run(network, network.history, diverged, time.perf_counter() - start)
+        return Run(network, network.history, error)
+    return Run(network, network.history, None)
 
 
 def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):

@@ -30,9 +30,8 @@ def gradient_check(network, X, y, eps=1e-5):
     1e-8, the book accepts 1e-7, a wrong one gives errors near 1. An input that puts
     a ReLU pre-activation within the step of its kink raises ``ValueError``.
     """
-    if not isinstance(network, NeuralNetworkFromScratch):
-        raise TypeError(check.message("network", "a float64 NeuralNetworkFromScratch",
-                                      check.describe(network)))
+    check.instance("network", network, NeuralNetworkFromScratch,
+                   "a float64 NeuralNetworkFromScratch")
     if network.dtype != np.float64:
         raise ValueError(check.message("network", "a float64 NeuralNetworkFromScratch",
                                        f"a {network.dtype} network", "float32 rounding makes "

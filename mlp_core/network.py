@@ -2,6 +2,8 @@
 
 __all__ = ["NeuralNetworkFromScratch", "TrainingDiverged"]
 
+from collections.abc import Callable
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -194,14 +196,14 @@ class NeuralNetworkFromScratch:
         Y = self._Y(y_onehot, X, "y_onehot")
         n_epochs = check.integer("n_epochs", n_epochs, 0)
         batch_size = check.integer("batch_size", batch_size, 1)
-        record_grad_norms = check.boolean("record_grad_norms", record_grad_norms)
+        check.instance("record_grad_norms", record_grad_norms, (bool, np.bool_), "True or False")
         if eval_data is not None:
             if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
                 raise TypeError(check.message("eval_data", "None or a tuple (X_val, y_val)",
                                               check.describe(eval_data)))
             X_val = self._X(eval_data[0], "eval_data[0]")
             eval_data = X_val, self._Y(eval_data[1], X_val, "eval_data[1]").argmax(axis=1)
-        on_epoch_end = check.callable_or_none("on_epoch_end", on_epoch_end)
+        check.instance("on_epoch_end", on_epoch_end, (Callable, type(None)), "callable or None")
 
         self.history = {"loss": []}
         if record_grad_norms:

@@ -61,17 +61,10 @@ def one_of(name, value, options):
     return str(value)
 
 
-def boolean(name, value):
-    """True or False (numpy bools too)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(message(name, "True or False", describe(value)))
-    return bool(value)
-
-
-def callable_or_none(name, value):
-    """A function to call back, or None."""
-    if value is not None and not callable(value):
-        raise TypeError(message(name, "callable or None", describe(value)))
+def instance(name, value, types, rule):
+    """``value`` if it is an instance of ``types``; ``rule`` says what is expected."""
+    if not isinstance(value, types):
+        raise TypeError(message(name, rule, describe(value)))
     return value
 
 

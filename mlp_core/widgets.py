@@ -252,16 +252,16 @@ def _diverged_panel(run, nothing):
                   size=(PANEL_SIZE[0], 170 / 72))
 
 
-def _epoch_panel(run, plot, alt, ncol=2, name_divergence=False):
+def _epoch_panel(run, plot, alt, ncol=2, name_divergence=False, size=PANEL_SIZE):
     """A panel drawn by ``plot(ax)`` over the epochs of ``run``, the divergence marked."""
     def draw(ax):
         plot(ax)
         _mark_single_points(ax)
-        if run.diverged is not None:
+        if run.diverged is not None and run.losses:
             _mark_divergence(ax, run, label=name_divergence)
         if ax.get_legend_handles_labels()[0]:
             plotting.legend_below(ax, ncol)
-    return _panel(draw, alt)
+    return _panel(draw, alt, size)
 
 
 def _loss_panel(run):
@@ -383,25 +383,21 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
     others = [other for other_lr, other in sorted(runs.items())
               if other_lr != lr and other.losses]
 
-    def draw(ax):
+    def plot(ax):
         for i, other in enumerate(others):
             ax.plot(np.arange(1, len(other.losses) + 1), other.losses, color="0.7", lw=1.2,
                     label="other learning rates" if i == 0 else None)
         if selected.losses:
             ax.plot(np.arange(1, len(selected.losses) + 1), selected.losses,
                     color=plotting.OKABE_ITO["blue"], lw=3, label=f"lr = {lr:g}")
-        if selected.diverged is not None and selected.losses:
-            _mark_divergence(ax, selected)
         ax.set_yscale("log")
         ax.set_xlim(1, LR_EPOCHS)
-        _mark_single_points(ax)
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean cross-entropy")
         if selected.diverged is None:
             ax.set_title(f"lr = {lr:g}")
         else:
             ax.set_title(f"lr = {lr:g}: diverged", color=plotting.OKABE_ITO["vermillion"])
-        plotting.legend_below(ax)
 
     behind = (f", drawn over the grey curves of {len(others)} other learning "
               f"rate{'s' if len(others) != 1 else ''}" if others else "")
@@ -412,7 +408,8 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
                    f"{selected.history['val_accuracy'][-1]:.3f} after {_epochs(LR_EPOCHS)}")
     alt = f"At learning rate {lr:g}, {_run_words(selected)}{behind} (log scale)"
     code = call_line("train_digits", {"lr": lr, "n_epochs": LR_EPOCHS})
-    return [_panel(draw, alt, size=(PANEL_SIZE[0], 270 / 72))], summary, code
+    return ([_epoch_panel(selected, plot, alt, name_divergence=True,
+                          size=(PANEL_SIZE[0], 270 / 72))], summary, code)
 
 
 def explore_learning_rate(mode="auto"):

@@ -173,7 +173,7 @@ def _run(losses, **history):
     from mlp_core import NeuralNetworkFromScratch
     from mlp_core.experiments import Run
     network = NeuralNetworkFromScratch([64, 128, 64, 10], rng=np.random.default_rng(0))
-    return Run(network, {"loss": list(losses), **history}, None, 0.0)
+    return Run(network, {"loss": list(losses), **history}, None)
 
 
 def stand_ins():

@@ -264,7 +264,7 @@ def test_a_run_that_diverged_says_so_in_its_picture(monkeypatch):
     # A run that diverged in its fourth epoch (no precomputed run does): its three losses
     # are drawn, and a line at epoch 4 is named in the legend.
     error = TrainingDiverged(3, 5.0, float("inf"), [2.0, 1.5, 1.2], None, True)
-    partial = Run(None, {"loss": [2.0, 1.5, 1.2]}, error, 0.0)
+    partial = Run(None, {"loss": [2.0, 1.5, 1.2]}, error)
     figures, panels, summary = drawn_figures(
         monkeypatch, lambda settings: widgets.render_learning_rate(settings, {5.0: partial}),
         {"lr": 5.0})
