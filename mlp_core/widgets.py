@@ -194,15 +194,6 @@ def _panel(draw, alt, size=PANEL_SIZE):
         return plotting.figure_to_png(fig, dpi=72 * PIXELS_PER_POINT), alt
 
 
-def _mark_single_points(ax):
-    # A line through one point, as a one-epoch run draws, is invisible
-    # without a marker, and the automatic ticks would split that epoch.
-    for line in ax.lines:
-        if len(line.get_xdata()) == 1:
-            line.set_marker("o")
-            ax.set_xticks(line.get_xdata())
-
-
 def _epochs(n):
     return f"{n} epoch" if n == 1 else f"{n} epochs"
 
@@ -233,12 +224,6 @@ def _run_words(run):
     return f"training loss {trend} from {first:.2g} to {last:.2g} over {_epochs(len(losses))}"
 
 
-def _mark_divergence(ax, run, label=True):
-    """A dotted line at the epoch in which ``run`` diverged, named in the legend."""
-    ax.axvline(run.diverged.epoch + 1, color=plotting.OKABE_ITO["vermillion"], linestyle=":",
-               lw=2, label=f"diverged (epoch {run.diverged.epoch + 1})" if label else None)
-
-
 def _diverged_panel(run, nothing):
     """A panel that says in words that ``run`` diverged before any epoch ended."""
     def draw(ax):
@@ -253,12 +238,20 @@ def _diverged_panel(run, nothing):
 
 
 def _epoch_panel(run, plot, alt, ncol=2, name_divergence=False, size=PANEL_SIZE):
-    """A panel drawn by ``plot(ax)`` over the epochs of ``run``, the divergence marked."""
+    """A panel drawn by ``plot(ax)`` over the epochs of ``run``, a dotted line at the epoch in
+    which it diverged (named in the legend if ``name_divergence``)."""
     def draw(ax):
         plot(ax)
-        _mark_single_points(ax)
+        # A line through one point, as a one-epoch run draws, is invisible
+        # without a marker, and the automatic ticks would split that epoch.
+        for line in ax.lines:
+            if len(line.get_xdata()) == 1:
+                line.set_marker("o")
+                ax.set_xticks(line.get_xdata())
         if run.diverged is not None and run.losses:
-            _mark_divergence(ax, run, label=name_divergence)
+            epoch = run.diverged.epoch + 1
+            ax.axvline(epoch, color=plotting.OKABE_ITO["vermillion"], linestyle=":", lw=2,
+                       label=f"diverged (epoch {epoch})" if name_divergence else None)
         if ax.get_legend_handles_labels()[0]:
             plotting.legend_below(ax, ncol)
     return _panel(draw, alt, size)
