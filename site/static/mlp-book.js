@@ -52,9 +52,20 @@
   }
 
   function afterPaint(callback) {
-    // A requestAnimationFrame callback runs just before the next paint; a task it
-    // queues runs after that paint.
-    requestAnimationFrame(function () { setTimeout(callback, 0); });
+    // Once the browser has recorded the first paint: the time a frame reached the
+    // screen, which on a busy machine can come a little after the frame's rendering.
+    // Without paint timing, a task after the next frame (a requestAnimationFrame
+    // callback runs just before a paint; a task it queues runs after it).
+    const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+    if (types.indexOf("paint") < 0) {
+      requestAnimationFrame(function () { setTimeout(callback, 0); });
+      return;
+    }
+    const observer = new PerformanceObserver(function () {
+      observer.disconnect();
+      setTimeout(callback, 0);
+    });
+    observer.observe({type: "paint", buffered: true});
   }
 
   // -- 1. the widget runtime ---------------------------------------------------------
