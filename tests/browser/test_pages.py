@@ -518,6 +518,24 @@ def requested_runtime(opened):
     return [url for url in opened.requests if url.endswith(WIDGET_RUNTIME)]
 
 
+#: ``[closed, open]`` captions of every toggle of hidden code, each opened and closed again.
+TOGGLE_CAPTIONS = """() => [...document.querySelectorAll('details.hide > summary')].map(summary => {
+    const shown = [];
+    for (const open of [false, true]) {
+        summary.parentElement.open = open;
+        shown.push(summary.innerText.trim());
+    }
+    summary.parentElement.open = false;
+    return shown; })"""
+
+
+def toggle_problems(page):
+    """Toggles of hidden code that do not show one caption: "Show ..." closed, "Hide ..." open."""
+    return [f"a toggle shows {closed!r} closed and {opened!r} open"
+            for closed, opened in page.evaluate(TOGGLE_CAPTIONS)
+            if (closed, opened) != ("Show code cell source", "Hide code cell source")]
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_offline_accessible_with_no_error_and_nothing_cut_off(
         chromium, book_url, screenshot_dir, axe_source, name):
@@ -555,7 +573,7 @@ def test_page_renders_offline_accessible_with_no_error_and_nothing_cut_off(
             page.emulate_media(media="screen")
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=screenshot_dir / f"{name}.jpg", full_page=True, type="jpeg", quality=70)
-        problems = layout_problems(page, name)
+        problems = layout_problems(page, name) + toggle_problems(page)
         assert not problems, f"{name}:\n" + "\n".join(problems)
         opened.assert_no_errors()
     finally:
@@ -596,8 +614,8 @@ def test_negative_control_mathjax_in_the_head_or_in_one_script_is_found(chromium
 
 def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_url):
     """An error in the page, code that does not wrap, an equation without its scroll cue,
-    a link line inside the text and section 3 checked as if it were section 2 are each
-    reported."""
+    a link line inside the text, section 3 checked as if it were section 2 and a toggle
+    showing both its captions are each reported."""
     opened = open_page(chromium, book_url, page_path("03_backpropagation"))
     page = opened.page
     try:
@@ -628,6 +646,10 @@ def test_negative_control_errors_and_cut_off_content_are_found(chromium, book_ur
         assert "light, 1280 px: figure dimmed" not in problems, problems
         assert re.search(r"light, 390 px: page figure shown at \d+ of its \d+ px", problems), problems
         assert re.search(r"dark, 1280 px: page figure shown at \d+ of its \d+ px", problems), problems
+        # The toggle as MyST-NB's rules for <p> captions left its span captions: both shown.
+        page.add_style_tag(content="details.hide > summary > span { display: inline !important; }")
+        problems = toggle_problems(page)
+        assert problems and "'Show code cell sourceHide code cell source' closed" in problems[0], problems
     finally:
         page.context.close()
     # Section 3's explorer is on its digits page.
