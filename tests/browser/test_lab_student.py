@@ -17,10 +17,11 @@ import jupytext
 import nbformat
 import pytest
 from lab_support import (CELL_RUN, ERROR_OUTPUTS, EVERY_CELL_LAID_OUT, EXECUTION_PENDING,
-                         KEYWORD_COLOURS, OUTPUT_TEXT, REPO, SECTION_PAGES, TOKEN, flat, get_json, image_bytes,
-                         markdown_cells, open_notebook, rendered_markdown, rendering_problems,
-                         running_lab, save_with_keyboard, shown_solution_phrases,
-                         solution_phrases, start_run_all, wait_until_idle)
+                         KEYWORD_COLOURS, OUTPUT_TEXT, REPO, SECTION_PAGES, TOKEN, flat,
+                         get_json, image_bytes, markdown_cells, open_notebook,
+                         rendered_markdown, rendering_problems, running_lab, save_with_keyboard,
+                         shown_solution_phrases, solution_phrases, start_run_all,
+                         wait_until_idle)
 from page_forms import NUMBERED, numbering_starts
 from test_listings import listings_and_readings
 
