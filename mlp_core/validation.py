@@ -36,7 +36,7 @@ def integer(name, value, low, high=None):
     return int(value)
 
 
-def real(name, value, low=None, high=None, closed=False, advice=""):
+def real(name, value, low=None, high=None, closed=False):
     """A finite float between ``low`` and ``high`` (either may be None), ends included
     only if ``closed``."""
     if high is None:
@@ -44,12 +44,12 @@ def real(name, value, low=None, high=None, closed=False, advice=""):
     else:
         rule = f"a number in {'[' if closed else '('}{low:g}, {high:g}{']' if closed else ')'}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(message(name, rule, describe(value), advice))
+        raise TypeError(message(name, rule, describe(value)))
     number = float(value)  # a longdouble such as 1e400 is finite, its float is not
     outside = ((low is not None and (number < low or (number == low and not closed)))
                or (high is not None and (number > high or (number == high and not closed))))
     if not np.isfinite(number) or outside:
-        raise ValueError(message(name, rule, describe(value), advice))
+        raise ValueError(message(name, rule, describe(value)))
     return number
 
 
@@ -108,10 +108,9 @@ def sizes(name, value, min_length=1):
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     # A set has no order of layers; a string is not a list of widths.
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(message(name, rule, describe(value)))
-    if len(value) < min_length:
-        raise ValueError(message(name, rule, describe(value)))
+    is_list = isinstance(value, (list, tuple))
+    if not is_list or len(value) < min_length:
+        raise (ValueError if is_list else TypeError)(message(name, rule, describe(value)))
     return [integer(f"{name}[{i}]", size, 1) for i, size in enumerate(value)]
 
 
