@@ -4,8 +4,7 @@ no kernel) renders every combination of the controls when the cell runs, and the
 switches between them (``jslink`` to ``Stack`` widgets). ``mode='auto'`` is ``'precomputed'``
 where ``MLP_CORE_WIDGETS=precomputed``, as in ``make book``. A render function takes the
 settings ``{name: value}`` (and, live, an ``on_epoch_end``) and returns ``(panels,
-summary_html, code)``: one ``(png_bytes, alt_text)`` per plot, so that they stack on a phone.
-"""
+summary_html, code)``: one ``(png_bytes, alt_text)`` per plot, so that they stack on a phone."""
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate"]
 
@@ -13,6 +12,7 @@ import base64
 import html
 import os
 import time
+from functools import partial
 
 import ipywidgets as widgets
 import matplotlib
@@ -39,9 +39,8 @@ def format_value(value):
 
 
 def _make_widget(spec):
-    labelled = [(format_value(v), v) for v in spec["options"]]
-    common = dict(options=labelled, value=spec["default"], description=spec["label"],
-                  layout={"width": "360px", "margin": "2px 12px 2px 0"})
+    common = dict(options=[(format_value(v), v) for v in spec["options"]], value=spec["default"],
+                  description=spec["label"], layout={"width": "360px", "margin": "2px 12px 2px 0"})
     if spec["kind"] == "toggle":
         # Without an explicit flex row the buttons wrap below their label.
         common["layout"].update(display="flex", flex_flow="row nowrap", align_items="center")
@@ -148,7 +147,7 @@ def build_live(title, controls, render, default_epochs=200):
         status.value = "training…"
         start = time.perf_counter()
         try:
-            panels, summary, code = render(settings, on_epoch_end)
+            panels, summary, code = render(settings, on_epoch_end=on_epoch_end)
         except Exception as error:  # noqa: BLE001 - a widget shows a message, never a traceback
             status.value = f"<b>Could not train with these settings:</b> {html.escape(str(error))}"
             return
@@ -164,15 +163,13 @@ def build_live(title, controls, render, default_epochs=200):
                       [widgets.HBox([progress, status]), image, panel])
     explorer.image, explorer.progress, explorer.status, explorer.panel = (image, progress,
                                                                           status, panel)
-    explorer.update = update
     update()
     return explorer
 
 
 def _build(mode, title, controls_by_mode, render, default_epochs=200):
     if resolve_mode(mode) == "precomputed":
-        return build_precomputed(title, controls_by_mode["precomputed"],
-                                 lambda settings: render(settings, None))
+        return build_precomputed(title, controls_by_mode["precomputed"], render)
     return build_live(title, controls_by_mode["live"], render, default_epochs)
 
 
@@ -295,10 +292,9 @@ def render_xor(settings, on_epoch_end=None):
     panels = [_loss_panel(run) if run.losses else _diverged_panel(run, "loss curve"),
               _panel(boundary, f"The {title} puts {sides} on the correct side",
                      size=(260 / 72, PANEL_SIZE[1]))]
-    summary = _diverged_text(run) + (
+    summary = _diverged_text(run) or (
         f"{correct}/4 points correct ({'solved' if correct == len(y) else 'not solved'}); "
-        f"final loss {run.losses[-1]:.3g}"
-        if run.losses and run.diverged is None else "")
+        f"final loss {run.losses[-1]:.3g}")
     return panels, summary, call_line("train_xor", settings)
 
 
@@ -313,14 +309,14 @@ DIGITS_EPOCHS = 30
 
 ACTIVATION_CONTROL = control("activation", "hidden activation", ("relu", "sigmoid"), "relu",
                              kind="toggle")
+LR_CONTROL = control("lr", "learning rate",
+                     (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), 0.01)
 DIGITS_CONTROLS = {
     "precomputed": [ACTIVATION_CONTROL, control("hidden_1", "hidden 1", (32, 128), 128),
                     control("hidden_2", "hidden 2", (16, 64), 64),
                     control("lr", "learning rate", (0.001, 0.01, 0.1, 1.0, 10.0), 0.01)],
     "live": [ACTIVATION_CONTROL, control("hidden_1", "hidden 1", (8, 16, 32, 64, 128, 256), 128),
-             control("hidden_2", "hidden 2", (8, 16, 32, 64, 128, 256), 64),
-             control("lr", "learning rate",
-                     (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), 0.01),
+             control("hidden_2", "hidden 2", (8, 16, 32, 64, 128, 256), 64), LR_CONTROL,
              control("n_epochs", "epochs", (5, 10, 20, DIGITS_EPOCHS, 50, 100), DIGITS_EPOCHS)],
 }
 
@@ -337,19 +333,18 @@ def render_digits(settings, on_epoch_end=None):
     if not run.losses:
         return ([_diverged_panel(run, "loss, accuracy or gradient norm")],
                 _diverged_text(run), code)
-    history, norms = run.history, np.asarray(run.history["grad_norms"])
-    panels = [
-        _loss_panel(run),
-        _epoch_panel(run, lambda ax: plotting.plot_accuracy(history, ax=ax, title="accuracy"),
-                     f"Accuracy: train ends at {history['train_accuracy'][-1]:.3f}, "
-                     f"validation at {history['val_accuracy'][-1]:.3f}"),
-        _epoch_panel(run, lambda ax: plotting.plot_grad_norms(norms, ax=ax,
-                                                              title="gradient norms"),
-                     f"Gradient norms of the {norms.shape[-1]} weight matrices (log scale) "
-                     f"end between {norms[-1].min():.2g} and {norms[-1].max():.2g}"),
-    ]
-    summary = (f"train accuracy {history['train_accuracy'][-1]:.3f}, validation "
-               f"{history['val_accuracy'][-1]:.3f} after {_epochs(len(run.losses))}")
+    history, norms = run.history, run.history["grad_norms"]
+    train, validation = history["train_accuracy"][-1], history["val_accuracy"][-1]
+    panels = [_loss_panel(run),
+              _epoch_panel(run, lambda ax: plotting.plot_accuracy(history, ax=ax,
+                                                                  title="accuracy"),
+                           f"Accuracy: train ends at {train:.3f}, validation at {validation:.3f}"),
+              _epoch_panel(run, lambda ax: plotting.plot_grad_norms(norms, ax=ax,
+                                                                    title="gradient norms"),
+                           f"Gradient norms of the {norms.shape[-1]} weight matrices (log scale) "
+                           f"end between {norms[-1].min():.2g} and {norms[-1].max():.2g}")]
+    summary = (f"train accuracy {train:.3f}, validation {validation:.3f} after "
+               f"{_epochs(len(run.losses))}")
     return panels, _diverged_text(run) + summary, code
 
 
@@ -361,9 +356,7 @@ def explore_digits(mode="auto"):
 # -- section 4: learning rates ---------------------------------------------------------
 
 LR_EPOCHS = 30
-LR_CONTROLS = {"precomputed": [control("lr", "learning rate", (0.0003, 0.001, 0.003, 0.01, 0.03,
-                                                               0.1, 0.3, 1.0, 3.0, 10.0), 0.01)]}
-LR_CONTROLS["live"] = LR_CONTROLS["precomputed"]
+LR_CONTROLS = {"precomputed": [LR_CONTROL], "live": [LR_CONTROL]}
 
 
 def render_learning_rate(settings, runs, on_epoch_end=None):
@@ -394,11 +387,9 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
 
     behind = (f", drawn over the grey curves of {len(others)} other learning "
               f"rate{'s' if len(others) != 1 else ''}" if others else "")
-    if selected.diverged is not None:
-        summary = _diverged_text(selected)
-    else:
-        summary = (f"final loss {selected.losses[-1]:.3g}, validation accuracy "
-                   f"{selected.history['val_accuracy'][-1]:.3f} after {_epochs(LR_EPOCHS)}")
+    summary = _diverged_text(selected) or (
+        f"final loss {selected.losses[-1]:.3g}, validation accuracy "
+        f"{selected.history['val_accuracy'][-1]:.3f} after {_epochs(LR_EPOCHS)}")
     alt = f"At learning rate {lr:g}, {_run_words(selected)}{behind} (log scale)"
     code = call_line("train_digits", {"lr": lr, "n_epochs": LR_EPOCHS})
     return ([_epoch_panel(selected, plot, alt, name_divergence=True,
@@ -409,9 +400,6 @@ def explore_learning_rate(mode="auto"):
     """The chapter's digits network over learning rates from too small to diverging (section 4)."""
     runs = {}
     if resolve_mode(mode) == "precomputed":  # every run first: each picture shows the others
-        runs.update((lr, train_digits(lr=lr, n_epochs=LR_EPOCHS))
-                    for lr in LR_CONTROLS["precomputed"][0]["options"])
+        runs.update((lr, train_digits(lr=lr, n_epochs=LR_EPOCHS)) for lr in LR_CONTROL["options"])
     return _build(mode, "Learning-rate explorer", LR_CONTROLS,
-                  lambda settings, on_epoch_end: render_learning_rate(settings, runs,
-                                                                      on_epoch_end),
-                  LR_EPOCHS)
+                  partial(render_learning_rate, runs=runs), LR_EPOCHS)
