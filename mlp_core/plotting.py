@@ -24,7 +24,6 @@ PALETTE = [OKABE_ITO[k]
            for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1))]
 
-
 #: A legend right of the plot: where curves may run anywhere, inside it could cover one.
 OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1)}
 
