@@ -179,8 +179,7 @@ def plot_computational_graph(nodes, edges, ax=None, title=None):
     loss with respect to that value below, in vermillion."""
     ax = _axes(ax, figsize=(4.5, 2.2))
     xs, ys = [node[0] for node in nodes.values()], [node[1] for node in nodes.values()]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.45, max(ys) + 0.45))
     # Inches per unit along x and y, to find the side of a sloping edge on the page.
     width, height = ax.figure.get_size_inches() * ax.get_position().size
     scale = np.array([width / np.ptp(ax.get_xlim()), height / np.ptp(ax.get_ylim())])

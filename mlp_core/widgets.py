@@ -29,8 +29,7 @@ MODE_VARIABLE = "MLP_CORE_WIDGETS"
 
 def control(name, label, options, default, kind="slider"):
     """One control: the keyword ``name``, its ``options``, the ``default``, a slider or toggle."""
-    return {"name": name, "label": label, "options": tuple(options), "default": default,
-            "kind": kind}
+    return dict(name=name, label=label, options=tuple(options), default=default, kind=kind)
 
 
 def format_value(value):
@@ -376,10 +375,7 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
         if selected.losses:
             ax.plot(np.arange(1, len(selected.losses) + 1), selected.losses,
                     color=plotting.OKABE_ITO["blue"], lw=3, label=f"lr = {lr:g}")
-        ax.set_yscale("log")
-        ax.set_xlim(1, LR_EPOCHS)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("mean cross-entropy")
+        ax.set(yscale="log", xlim=(1, LR_EPOCHS), xlabel="epoch", ylabel="mean cross-entropy")
         if selected.diverged is None:
             ax.set_title(f"lr = {lr:g}")
         else:
