@@ -1,7 +1,6 @@
 """mlp_core: the from-scratch multilayer perceptron of "Neural Network Math Review".
 
-Shape convention (used by every function in the package and by the book):
-rows are samples.
+Shape convention of every function in the package and of the book: rows are samples.
 
 =============  =========================  ==========================================
 symbol         array                      shape
@@ -16,13 +15,12 @@ symbol         array                      shape
 
 Errors
 ------
-Arguments are checked once, where a reader's data enters (the network's constructor
-and public methods, the losses, ``gradient_check``, ``scalar_gradients``, the data
-loaders, experiments and explorers); behind them the math trusts them. A plausible
-mistake raises ``TypeError`` (wrong kind of value) or ``ValueError`` (outside the rule),
-worded "`name` must be <rule>, got <value>", sometimes with advice. A run that blows up
-raises :class:`TrainingDiverged`, which says what to change (``train_xor`` and
-``train_digits`` return it in ``Run.diverged``).
+Arguments are checked once, where a reader's data enters (the network's constructor and public
+methods, the losses, ``gradient_check``, ``scalar_gradients``, the data loaders, experiments and
+explorers); behind them the math trusts them. A plausible mistake raises ``TypeError`` (wrong
+kind of value) or ``ValueError`` (outside the rule), worded "`name` must be <rule>, got <value>",
+sometimes with advice. A run that blows up raises :class:`TrainingDiverged`, which says what to
+change (``train_xor`` and ``train_digits`` return it in ``Run.diverged``).
 
 Modules: ``activations``, ``losses``, ``network`` (``NeuralNetworkFromScratch``),
 ``gradcheck``, ``autodiff`` (scalar reverse mode), ``data``, ``experiments`` (the
