@@ -99,12 +99,10 @@ def _scalar_loss(params, activation, X, Y):
 
 
 def scalar_gradients(network, X, y_onehot):
-    """The loss and the gradients that ``backward`` returns, found by Scalar autodiff instead.
-
-    ``X`` may have at most ``MAX_SCALAR_PRODUCTS // n_weights`` rows; ``y_onehot`` is
-    one-hot rows or integer labels. Returns ``(loss, grads)`` with ``grads[l] =
-    {'dW': ..., 'db': ...}`` in the shapes of the parameters, which are not changed.
-    """
+    """The loss and the gradients that ``backward`` returns, found by Scalar autodiff instead:
+    ``(loss, grads)``, ``grads[l] = {'dW': ..., 'db': ...}`` shaped as the parameters, which are
+    not changed. ``X`` may have at most ``MAX_SCALAR_PRODUCTS // n_weights`` rows; ``y_onehot``
+    is one-hot rows or integer labels."""
     check.instance("network", network, NeuralNetworkFromScratch, "a NeuralNetworkFromScratch")
     X = network._X(X)
     n_weights = sum(layer["W"].size for layer in network.params)
@@ -113,8 +111,8 @@ def scalar_gradients(network, X, y_onehot):
         raise ValueError(check.message(
             "X", f"at most {most_rows:,} rows for a network of {n_weights:,} weights",
             f"{len(X):,} rows", "autodiff on Python scalars is for small examples; use backward"))
-    loss, W, b = _scalar_loss(network.params, network.activation, X, network._Y(y_onehot, X,
-                                                                               "y_onehot"))
+    Y = network._Y(y_onehot, X, "y_onehot")
+    loss, W, b = _scalar_loss(network.params, network.activation, X, Y)
     loss.backward()
     grads = [{"dW": np.array([[w.grad for w in row] for row in W_l]),
               "db": np.array([v.grad for v in b_l])} for W_l, b_l in zip(W, b)]
