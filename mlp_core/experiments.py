@@ -13,9 +13,6 @@ from mlp_core import validation as check
 from mlp_core.data import load_digits_split, xor_data
 from mlp_core.network import NeuralNetworkFromScratch, TrainingDiverged
 
-#: Copies of the four XOR points per epoch.
-XOR_REPEATS = 100
-
 
 @dataclass
 class Run:
@@ -51,8 +48,7 @@ def train_xor(hidden=4, lr=0.5, seed=0, n_epochs=200, on_epoch_end=None):
     check.parameter_count("hidden", hidden, [2, hidden, 2])
     network = NeuralNetworkFromScratch([2, hidden, 2], lr=lr, rng=check.seed("seed", seed))
     X, y = xor_data()
-    return _train(network, np.tile(X, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS), n_epochs, 64,
-                  on_epoch_end)
+    return _train(network, np.tile(X, (100, 1)), np.tile(y, 100), n_epochs, 64, on_epoch_end)
 
 
 def xor_solved(run):
@@ -68,12 +64,10 @@ def xor_solved(run):
 def train_digits(hidden=(128, 64), lr=0.01, activation="relu", n_epochs=100, seed=0,
                  batch_size=64, on_epoch_end=None):
     """Train ``[64, *hidden, 10]`` on the 1077 training digits of
-    :func:`~mlp_core.data.load_digits_split`, recording per-layer gradient norms and train
-    and validation accuracy per epoch, and return a :class:`Run`.
-
-    ``hidden`` is one int, a sequence of widths (by default the chapter's
-    64-128-64-10 network) or ``()`` (softmax regression); ``seed`` as in :func:`train_xor`.
-    """
+    :func:`~mlp_core.data.load_digits_split`, recording per-layer gradient norms and train and
+    validation accuracy per epoch, and return a :class:`Run`. ``hidden`` is one int, a sequence
+    of widths (by default the chapter's 64-128-64-10 network) or ``()`` (softmax regression);
+    ``seed`` as in :func:`train_xor`."""
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = [hidden]
     hidden = check.sizes("hidden", hidden, min_length=0)  # as in train_xor
