@@ -172,10 +172,9 @@ def _build(mode, title, controls_by_mode, render, default_epochs=200):
     return build_live(title, controls_by_mode["live"], render, default_epochs)
 
 
-#: Explorer panels are sized in points, one point per CSS pixel at the size the page shows
-#: them: 320 pt wide fits a phone's column, two side by side a desktop's. Their text is
-#: 13 px, above the body's small print (12.8 px); the PNG has twice the pixels, for
-#: high-density screens.
+#: Explorer panels are sized in points, one point per CSS pixel at the size the page shows them:
+#: 320 pt wide fits a phone's column, two side by side a desktop's. Their text is 13 px, above the
+#: body's small print (12.8 px); the PNG has twice the pixels, for high-density screens.
 PANEL_SIZE = (320 / 72, 240 / 72)
 PIXELS_PER_POINT = 2
 PANEL_STYLE = {"font.size": 13, "axes.titlesize": 14, "axes.titleweight": "bold",
@@ -321,9 +320,8 @@ DIGITS_CONTROLS = {
 
 
 def render_digits(settings, on_epoch_end=None):
-    """Panels (loss, accuracy, gradient norms), summary and ``train_digits`` code of one
-    digits run with ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` and
-    optionally ``n_epochs``."""
+    """Panels (loss, accuracy, gradient norms), summary and ``train_digits`` code of one digits
+    run with ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` (and ``n_epochs``)."""
     arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
                  "activation": settings["activation"],
                  "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS)}
@@ -365,8 +363,7 @@ def render_learning_rate(settings, runs, on_epoch_end=None):
     if lr not in runs:
         runs[lr] = train_digits(lr=lr, n_epochs=LR_EPOCHS, on_epoch_end=on_epoch_end)
     selected = runs[lr]
-    others = [other for other_lr, other in sorted(runs.items())
-              if other_lr != lr and other.losses]
+    others = [other for other_lr, other in sorted(runs.items()) if other_lr != lr and other.losses]
 
     def plot(ax):
         for i, other in enumerate(others):
