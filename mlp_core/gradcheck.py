@@ -22,13 +22,12 @@ def gradient_check(network, X, y, eps=1e-5):
     ``a = W_1, b_1, ..., W_L, b_L`` of a float64 ``network`` (perturbed one at a time and
     restored exactly), with ``|X| <= MAX_CHECK_INPUT`` and ``eps`` in ``EPS_RANGE``.
 
-    ``g_num = (L(theta + eps) - L(theta - eps)) / (2 eps)`` is off by order ``eps**2``
-    plus rounding noise of about ``1e-16 |L| / eps``. Measured against the network's
-    largest gradient, a layer whose gradient vanished to that noise (deep sigmoid
-    stacks) raises no false alarm; the price is that an error in an array below about
-    1e-7 of the largest goes unseen. A correct float64 backward pass gives 1e-11 to
-    1e-8, the book accepts 1e-7, a wrong one gives errors near 1. An input that puts
-    a ReLU pre-activation within the step of its kink raises ``ValueError``.
+    ``g_num = (L(theta + eps) - L(theta - eps)) / (2 eps)`` is off by order ``eps**2`` plus
+    rounding noise of about ``1e-16 |L| / eps``. Measured against the network's largest gradient,
+    a layer whose gradient vanished to that noise (deep sigmoid stacks) raises no false alarm, but
+    an error in an array below about 1e-7 of the largest goes unseen. A correct float64 backward
+    pass gives 1e-11 to 1e-8, the book accepts 1e-7, a wrong one gives errors near 1. An input
+    that puts a ReLU pre-activation within the step of its kink raises ``ValueError``.
     """
     check.instance("network", network, NeuralNetworkFromScratch,
                    "a float64 NeuralNetworkFromScratch")
