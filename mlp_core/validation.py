@@ -37,8 +37,7 @@ def integer(name, value, low, high=None):
 
 
 def real(name, value, low=None, high=None, closed=False):
-    """A finite float between ``low`` and ``high`` (either may be None), ends included
-    only if ``closed``."""
+    """A finite float between ``low`` and ``high`` (None: no end), ends included if ``closed``."""
     if high is None:
         rule = "a finite number" + ("" if low is None else f" {'>=' if closed else '>'} {low:g}")
     else:
