@@ -129,7 +129,7 @@ def build_precomputed(title, controls, render):
 
 
 def build_live(title, controls, render, default_epochs=200):
-    """An explorer that retrains in the kernel with ``render(settings, on_epoch_end)``
+    """An explorer that retrains in the kernel with ``render(settings, on_epoch_end=...)``
     whenever a control is released; an error shows as a one-line status message."""
     control_widgets = [_make_widget(spec) for spec in controls]
     progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
