@@ -43,11 +43,10 @@ class TrainingDiverged(ArithmeticError):
 class NeuralNetworkFromScratch:
     """Fully connected network trained with mini-batch SGD and backpropagation.
 
-    ``layer_sizes`` is ``[n_features, hidden_1, ..., n_classes]``; hidden layers use
-    ``activation`` ('relu' or 'sigmoid'), the output layer softmax. ``rng`` (a Generator,
-    a seed, or None for seed 0) makes every random draw: the initial weights
-    ``W ~ N(0, INIT_VARIANCES[init])`` ('he' or 'glorot'), then one permutation per
-    epoch, in that order. ``dtype`` is float64 or float32.
+    ``layer_sizes`` is ``[n_features, hidden_1, ..., n_classes]``; hidden layers use ``activation``
+    ('relu' or 'sigmoid'), the output layer softmax. ``rng`` (a Generator, a seed, or None for
+    seed 0) makes every random draw: the initial weights ``W ~ N(0, INIT_VARIANCES[init])`` ('he'
+    or 'glorot'), then one permutation per epoch, in that order. ``dtype`` is float64 or float32.
 
     ``params[l - 1] = {'W': (n_{l-1}, n_l), 'b': (n_l,)}`` holds layer ``l``;
     ``history`` holds the per-epoch records of the last :meth:`fit`: ``'loss'``, and
