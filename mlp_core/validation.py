@@ -144,7 +144,10 @@ def array(name, value, ndim, columns=None, dtype=None):
 def targets(name, value, n_rows, n_classes, dtype):
     """Integer labels ``(n_rows,)`` or one-hot rows ``(n_rows, n_classes)``, as one-hot rows."""
     rule = f"{n_rows} integer labels in 0..{n_classes - 1} or {n_rows} one-hot rows of {n_classes}"
-    y = np.asarray(value)
+    try:
+        y = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise ValueError(message(name, rule, describe(value))) from None
     if y.dtype.kind not in "biuf":
         raise TypeError(message(name, rule, describe(y)))
     if y.ndim not in (1, 2) or len(y) != n_rows or (y.ndim == 2 and y.shape[1] != n_classes):

@@ -302,6 +302,7 @@ RULES = [
     (lambda: check.array("a", np.zeros((2, 3)), 2, columns=2), ValueError),
     (lambda: check.array("a", [[1e39]], 2, dtype=np.float32), ValueError),  # inf in float32
     (lambda: check.targets("t", ["a", "b"], 2, 2, float), TypeError),
+    (lambda: check.targets("t", [[1, 0], [1]], 2, 2, float), ValueError),
     (lambda: check.targets("t", [0, 1, 1], 2, 2, float), ValueError),
     (lambda: check.targets("t", [0, 2], 2, 2, float), ValueError),
     (lambda: check.targets("t", [0, 0.5], 2, 2, float), ValueError),
