@@ -37,7 +37,8 @@ def integer(name, value, low, high=None):
 
 
 def real(name, value, low=None, high=None, closed=False):
-    """A finite float between ``low`` and ``high`` (None: no end), ends included if ``closed``."""
+    """A finite float between ``low`` and ``high`` (either may be None, for no bound), ends
+    included only if ``closed``."""
     if high is None:
         rule = "a finite number" + ("" if low is None else f" {'>=' if closed else '>'} {low:g}")
     else:
@@ -107,9 +108,10 @@ def sizes(name, value, min_length=1):
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     # A set has no order of layers; a string is not a list of widths.
-    is_list = isinstance(value, (list, tuple))
-    if not is_list or len(value) < min_length:
-        raise (ValueError if is_list else TypeError)(message(name, rule, describe(value)))
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(message(name, rule, describe(value)))
+    if len(value) < min_length:
+        raise ValueError(message(name, rule, describe(value)))
     return [integer(f"{name}[{i}]", size, 1) for i, size in enumerate(value)]
 
 
@@ -120,7 +122,7 @@ def array(name, value, ndim, columns=None, dtype=None):
     rule = f"a non-empty finite {ndim}-D array{shape}"
     try:
         result = np.asarray(value)
-    except ValueError:  # ragged nested lists
+    except ValueError:  # ragged nested lists, which numpy refuses in its own words
         raise ValueError(message(name, rule, describe(value))) from None
     if result.dtype.kind not in "biuf":
         raise TypeError(message(name, f"{rule} of real numbers", describe(result)))
@@ -146,7 +148,7 @@ def targets(name, value, n_rows, n_classes, dtype):
     rule = f"{n_rows} integer labels in 0..{n_classes - 1} or {n_rows} one-hot rows of {n_classes}"
     try:
         y = np.asarray(value)
-    except ValueError:  # ragged nested lists
+    except ValueError:  # ragged nested lists, which numpy refuses in its own words
         raise ValueError(message(name, rule, describe(value))) from None
     if y.dtype.kind not in "biuf":
         raise TypeError(message(name, rule, describe(y)))

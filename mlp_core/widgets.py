@@ -3,8 +3,9 @@ retrains in the kernel when a control is released; ``'precomputed'`` (the HTML b
 no kernel) renders every combination of the controls when the cell runs, and the browser
 switches between them (``jslink`` to ``Stack`` widgets). ``mode='auto'`` is ``'precomputed'``
 where ``MLP_CORE_WIDGETS=precomputed``, as in ``make book``. A render function takes the
-settings ``{name: value}`` (and, live, an ``on_epoch_end``) and returns ``(panels,
-summary_html, code)``: one ``(png_bytes, alt_text)`` per plot, so that they stack on a phone."""
+settings ``{name: value}`` (and, live, ``on_epoch_end=`` by keyword, so it needs a default)
+and returns ``(panels, summary_html, code)``: one ``(png_bytes, alt_text)`` per plot, so that
+they stack on a phone."""
 
 __all__ = ["explore_xor", "explore_digits", "explore_learning_rate"]
 
@@ -321,7 +322,8 @@ DIGITS_CONTROLS = {
 
 def render_digits(settings, on_epoch_end=None):
     """Panels (loss, accuracy, gradient norms), summary and ``train_digits`` code of one digits
-    run with ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` (and ``n_epochs``)."""
+    run with ``settings`` ``activation``, ``hidden_1``, ``hidden_2``, ``lr`` and, if given,
+    ``n_epochs``."""
     arguments = {"hidden": (settings["hidden_1"], settings["hidden_2"]), "lr": settings["lr"],
                  "activation": settings["activation"],
                  "n_epochs": settings.get("n_epochs", DIGITS_EPOCHS)}
@@ -342,6 +344,7 @@ def render_digits(settings, on_epoch_end=None):
                            f"end between {norms[-1].min():.2g} and {norms[-1].max():.2g}")]
     summary = (f"train accuracy {train:.3f}, validation {validation:.3f} after "
                f"{_epochs(len(run.losses))}")
+    # A run that diverged after some epochs still has accuracies worth reporting.
     return panels, _diverged_text(run) + summary, code
 
 
